@@ -1,0 +1,49 @@
+# pbx-firmware: two commands on a fresh Debian 12 machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+PIP   := $(VENV)/bin/pip
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: DSP library, systemd-python build deps, real SIP peers, browser, prompts,
+# independent decoders for cross-checks, image tooling.
+DEB_PACKAGES := python3-venv python3-dev gcc pkg-config libsystemd-dev \
+	libspandsp2 libspandsp-dev sqlite3 \
+	sip-tester kamailio kamailio-sqlite-modules kamailio-tls-modules baresip-core \
+	chromium chromium-driver espeak-ng sox multimon-ng \
+	openssl iproute2 procps
+
+.PHONY: setup run test lint bench clean
+setup: .stamp-apt .stamp-venv
+
+.stamp-apt: Makefile
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install:" $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+.stamp-venv: pyproject.toml .stamp-apt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	@touch $@
+
+run: setup
+	$(VENV)/bin/pbxd --virtual
+
+lint: setup
+	$(VENV)/bin/ruff check firmware webui tests hil tools
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: setup lint
+	$(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) -m tools.bench
+
+clean:
+	rm -rf $(VENV) .stamp-* build *.egg-info

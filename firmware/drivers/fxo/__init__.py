@@ -1,0 +1,1 @@
+"""fxo package."""

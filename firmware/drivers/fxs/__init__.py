@@ -1,0 +1,1 @@
+"""fxs package."""
