@@ -8,7 +8,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from firmware.contracts.callerid import CallerId
+from firmware.contracts.callerid import CallerId, CidStandard
+from firmware.contracts.tones import ToneSpec
 
 
 class PortKind(enum.Enum):
@@ -150,6 +151,26 @@ class LineBattery(PortEvent):
     present: bool = True
 
 
+@dataclass(frozen=True)
+class LineCalibration:
+    """What automatic line calibration measured on an FXO line, with the evidence."""
+
+    disconnect_methods: tuple[DisconnectMethod, ...] = ()
+    disconnect_tone: ToneSpec | None = None        # learnt frequencies and cadence
+    cid_standard: CidStandard | None = None        # None: no caller ID arrived (or no incoming test)
+    acim: int | None = None                        # best AC termination (Si3050 reg 30)
+    erl_db_by_acim: tuple[tuple[int, float], ...] = ()
+    ring_cadence_ms: tuple[int, ...] = ()
+    evidence: tuple[str, ...] = ()                 # human-readable measurements behind each finding
+    complete: bool = False
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class LineCalibrated(PortEvent):
+    result: LineCalibration = field(default_factory=LineCalibration)
+
+
 # --- commands: engine -> port -----------------------------------------------------------------
 @dataclass(frozen=True)
 class PortCommand:
@@ -210,3 +231,13 @@ class DialDigits(PortCommand):
 @dataclass(frozen=True)
 class SendHookFlash(PortCommand):
     ms: int = 0  # 0 = the country preset
+
+
+@dataclass(frozen=True)
+class CalibrateLine(PortCommand):
+    """Run automatic line calibration: an outgoing test call to `number` (echo/ACIM and
+    disconnect signalling), and/or wait up to `incoming_wait_s` for an incoming test call
+    (caller-ID format, ring cadence, disconnect signalling)."""
+
+    number: str = ""
+    incoming_wait_s: float = 0.0
