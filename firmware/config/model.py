@@ -1,0 +1,183 @@
+"""The configuration file's model: board, country, analog ports (one YAML file, see README)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FxsChip = Literal["auto", "si3210", "si3215"]
+ModuleType = Literal["fxs", "fxo"]
+
+
+def doc(text: str, **limits: object) -> dict[str, object]:
+    return {"doc": text, **limits}
+
+
+@dataclass(frozen=True)
+class SpiConfig:
+    backend: Literal["spidev", "periphery"] = field(default="spidev", metadata=doc(
+        "Linux SPI driver library: spidev or python-periphery"))
+    bus: int = field(default=0, metadata=doc("SPI bus number (/dev/spidevBUS.CS)", min=0, max=7))
+    speed_hz: int = field(default=2_000_000, metadata=doc("SPI clock", min=100_000, max=20_000_000))
+    mode: int = field(default=3, metadata=doc("SPI mode (ProSLIC and Si3050: 3)", min=0, max=3))
+
+
+@dataclass(frozen=True)
+class GpioConfig:
+    backend: Literal["periphery", "rpigpio"] = field(default="periphery", metadata=doc(
+        "GPIO library: periphery (gpio character device) or rpigpio (RPi.GPIO)"))
+    chip: str = field(default="/dev/gpiochip0", metadata=doc("GPIO character device (periphery)"))
+
+
+@dataclass(frozen=True)
+class PcmConfig:
+    device: str = field(default="hw:CARD=pbxtdm,DEV=0", metadata=doc("ALSA device of the TDM highway"))
+    companding: Literal["auto", "mulaw", "alaw"] = field(default="auto", metadata=doc(
+        "PCM companding of every port: auto = A-law in A-law countries, mu-law elsewhere"))
+
+
+@dataclass(frozen=True)
+class ModuleConfig:
+    port: int = field(metadata=doc("port number shown everywhere (1-32)", min=1, max=32))
+    type: ModuleType = field(metadata=doc("fxs (a handset plugs in) or fxo (a PSTN line plugs in)"))
+    chip: Literal["auto", "si3210", "si3215", "si3050"] = field(default="auto", metadata=doc(
+        "expected chip; auto accepts Si3210 or Si3215 on FXS, Si3050 on FXO"))
+    cs: int = field(default=0, metadata=doc("SPI chip select", min=0, max=7))
+    position: int = field(default=0, metadata=doc(
+        "daisy-chain channel (ProSLIC) or chip address (Si3050, 0-3) on that chip select", min=0, max=7))
+    reset_gpio: int | None = field(default=None, metadata=doc("GPIO line of the module reset", min=0))
+    int_gpio: int | None = field(default=None, metadata=doc("GPIO line of the module interrupt", min=0))
+    pcm_slot: int | None = field(default=None, metadata=doc(
+        "TDM time slot (default: port - 1)", min=0, max=31))
+
+    @property
+    def slot(self) -> int:
+        return self.port - 1 if self.pcm_slot is None else self.pcm_slot
+
+    def check(self) -> list[tuple[str, str]]:
+        if self.type == "fxs" and self.chip == "si3050":
+            return [("chip", "an FXS module carries a ProSLIC (si3210/si3215), not an si3050")]
+        if self.type == "fxo" and self.chip in ("si3210", "si3215"):
+            return [("chip", f"an FXO module carries an si3050, not an {self.chip}")]
+        if self.type == "fxo" and self.position > 3:
+            return [("position", "an Si3050 chip address is 0-3")]
+        return []
+
+
+def default_modules() -> list[ModuleConfig]:
+    """The default virtual board: 4 FXS (two Si3215, two Si3210) and 2 FXO ports."""
+    fxs = [ModuleConfig(port=i, type="fxs", chip="si3215" if i <= 2 else "si3210", cs=i - 1)
+           for i in range(1, 5)]
+    fxo = [ModuleConfig(port=i, type="fxo", chip="si3050", cs=i - 1) for i in range(5, 7)]
+    return fxs + fxo
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    kind: Literal["virtual", "linux"] = field(default="virtual", metadata=doc(
+        "virtual = chip models (no hardware); linux = the real board over spidev/GPIO"))
+    daisy_chain: bool = field(default=False, metadata=doc(
+        "ProSLICs share one chip select in SPI daisy-chain mode"))
+    spi: SpiConfig = field(default_factory=SpiConfig)
+    gpio: GpioConfig = field(default_factory=GpioConfig)
+    pcm: PcmConfig = field(default_factory=PcmConfig)
+    modules: list[ModuleConfig] = field(default_factory=default_modules)
+
+    def check(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        ports: dict[int, int] = {}
+        places: dict[tuple[int, int], int] = {}
+        slots: dict[int, int] = {}
+        families: dict[int, str] = {}
+        for i, m in enumerate(self.modules):
+            if m.port in ports:
+                problems.append((f"modules[{i}].port", f"port {m.port} is already modules[{ports[m.port]}]"))
+            ports.setdefault(m.port, i)
+            family = "proslic" if m.type == "fxs" else "daa"
+            if families.setdefault(m.cs, family) != family:
+                problems.append((f"modules[{i}].cs", f"chip select {m.cs} mixes FXS and FXO modules"))
+            if (m.cs, m.position) in places:
+                other = places[(m.cs, m.position)]
+                problems.append((f"modules[{i}].position",
+                                 f"chip select {m.cs} position {m.position} is already modules[{other}]"))
+            places.setdefault((m.cs, m.position), i)
+            if m.slot in slots:
+                other = slots[m.slot]
+                problems.append((f"modules[{i}].pcm_slot", f"PCM slot {m.slot} is already modules[{other}]"))
+            slots.setdefault(m.slot, i)
+            if m.type == "fxs" and m.position and not self.daisy_chain:
+                problems.append((f"modules[{i}].position", "a ProSLIC position needs daisy_chain: true"))
+        return problems
+
+
+@dataclass(frozen=True)
+class FxsPortConfig:
+    port: int = field(metadata=doc("FXS port number", min=1, max=32))
+    ring_mode: Literal["normal", "boost", "lowpower", "fast"] = field(default="normal", metadata=doc(
+        "ringing voltage/frequency preset (normal ~64 Vpk 20 Hz; boost for high-REN bells)"))
+    loop_current_ma: int = field(default=20, metadata=doc("loop current limit, mA", min=20, max=41))
+    dtmf: Literal["auto", "hardware", "software"] = field(default="auto", metadata=doc(
+        "DTMF receiver: auto = the chip's decoder on Si3210, software on Si3215"))
+    rx_gain_db: float = field(default=0.0, metadata=doc("gain toward the handset, dB", min=-12.0, max=6.0))
+    tx_gain_db: float = field(default=0.0, metadata=doc("gain from the handset, dB", min=-12.0, max=6.0))
+    caller_id: Literal["country", "bell202", "etsi_v23", "japan", "dtmf", "off"] = field(
+        default="country", metadata=doc("caller-ID signalling to the handset"))
+    caller_id_timing: Literal["country", "after_first_ring", "before_ring_lr", "before_ring_rp_as"] = field(
+        default="country", metadata=doc("when caller ID is sent"))
+    caller_id_format: Literal["mdmf", "sdmf"] = field(default="mdmf", metadata=doc(
+        "MDMF carries number, name and time; SDMF only number and time"))
+
+
+@dataclass(frozen=True)
+class FxoPortConfig:
+    port: int = field(metadata=doc("FXO port number", min=1, max=32))
+    disconnect: list[Literal["battery_drop", "polarity_reversal", "loop_current_drop", "busy_tone"]] = field(
+        default_factory=lambda: ["battery_drop", "polarity_reversal", "loop_current_drop", "busy_tone"],
+        metadata=doc("far-end hang-up signals to act on (calibration fills this in)"))
+    idle_limit_s: int = field(default=120, metadata=doc(
+        "release the line after this many seconds of silence in a call", min=10, max=3600))
+    max_call_s: int = field(default=0, metadata=doc("hard limit of a call in seconds (0 = none)", min=0))
+    acim: int | None = field(default=None, metadata=doc(
+        "AC termination (Si3050 reg 30); default: the country's; calibration measures it", min=0, max=15))
+    echo_cancel: bool = field(default=True, metadata=doc("line echo canceller on this line"))
+    echo_tail_ms: int = field(default=32, metadata=doc("echo canceller tail", min=8, max=128))
+    caller_id: Literal["auto", "bell202", "etsi_v23", "japan", "dtmf", "off"] = field(
+        default="auto", metadata=doc("caller-ID format the line delivers (auto tries all)"))
+    dial: Literal["dtmf", "pulse"] = field(default="dtmf", metadata=doc("how we dial out"))
+    calibration_number: str = field(default="", metadata=doc(
+        "number the automatic line calibration calls (answers, then hangs up)", pattern=r"[0-9*#]*"))
+    rx_gain_db: float = field(default=0.0, metadata=doc("gain from the line, dB", min=-15.0, max=12.0))
+    tx_gain_db: float = field(default=0.0, metadata=doc("gain toward the line, dB", min=-15.0, max=12.0))
+
+
+@dataclass(frozen=True)
+class Config:
+    country: str = field(default="DE", metadata=doc(
+        "ISO country code: sets tones, ring cadence, caller-ID format, line (DAA) settings and language"))
+    timezone: str = field(default="", metadata=doc("IANA time zone; empty = the country's default"))
+    board: BoardConfig = field(default_factory=BoardConfig)
+    fxs: list[FxsPortConfig] = field(default_factory=list)
+    fxo: list[FxoPortConfig] = field(default_factory=list)
+
+    def check(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        kinds = {m.port: m.type for m in self.board.modules}
+        sections: tuple[tuple[str, list[int]], ...] = (
+            ("fxs", [p.port for p in self.fxs]), ("fxo", [p.port for p in self.fxo]))
+        for section, numbers in sections:
+            seen: set[int] = set()
+            for i, port in enumerate(numbers):
+                if port in seen:
+                    problems.append((f"{section}[{i}].port", f"port {port} is listed twice"))
+                seen.add(port)
+                if port not in kinds:
+                    problems.append((f"{section}[{i}].port", f"the board has no port {port}"))
+                elif kinds[port] != section:
+                    problems.append((f"{section}[{i}].port", f"port {port} is an {kinds[port]} port"))
+        return problems
+
+    def fxs_port(self, port: int) -> FxsPortConfig:
+        return next((p for p in self.fxs if p.port == port), FxsPortConfig(port=port))
+
+    def fxo_port(self, port: int) -> FxoPortConfig:
+        return next((p for p in self.fxo if p.port == port), FxoPortConfig(port=port))
