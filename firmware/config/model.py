@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from firmware.contracts.errors import ConfigError
+from firmware.telephony.countries import country as lookup_country
+
 FxsChip = Literal["auto", "si3210", "si3215"]
 ModuleType = Literal["fxs", "fxo"]
 
@@ -161,6 +164,10 @@ class Config:
 
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
+        try:
+            lookup_country(self.country)
+        except ConfigError as exc:
+            problems.append(("country", exc.message))
         kinds = {m.port: m.type for m in self.board.modules}
         sections: tuple[tuple[str, list[int]], ...] = (
             ("fxs", [p.port for p in self.fxs]), ("fxo", [p.port for p in self.fxo]))

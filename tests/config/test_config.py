@@ -147,3 +147,8 @@ def test_kill_9_during_saves_always_leaves_a_whole_config(tmp_path: Path) -> Non
         proc.wait()
         cfg = load_config(path)  # must parse: old or new, never a mix
         assert cfg.timezone in {"Europe/Berlin", "Europe/Warsaw", "Europe/Moscow"}
+
+
+def test_unknown_country_is_named_with_suggestions() -> None:
+    found = problems("country: Germny\n")
+    assert len(found) == 1 and found[0].startswith("country (line 1): ") and "Germny" in found[0]

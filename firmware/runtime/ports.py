@@ -1,0 +1,166 @@
+"""The port loop: moves every analog port's PCM, runs the port DSP and ticks the chip drivers.
+
+This is the software equivalent of a TDM interrupt handler. Each `step(now)`:
+1. takes audio toward each line (a driver's own signal such as a caller-ID spill, or the
+   media bridge's audio, or silence), encodes it for the chip and queues it on the slot;
+2. lets the virtual board (if any) render the line up to `now`;
+3. reads what each chip put on the highway, decodes it, runs the port DSP (software DTMF,
+   FXO echo cancellation, caller-ID and tone detection) and hands the result to the bridge;
+4. ticks every driver whose deadline has come.
+One thread owns all drivers and channels; the engine talks to it with commands and gets
+port events back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, cast
+
+import numpy as np
+
+from firmware.contracts.pcm import PcmChannel
+from firmware.contracts.ports import PortAlarm, PortCommand, PortEvent, PortKind
+from firmware.dsp import g711
+from firmware.dsp.g711 import Law
+
+FRAME = 80  # samples per audio step (10 ms at 8 kHz)
+
+
+class FxsLike(Protocol):
+    law: Law
+
+    @property
+    def next_deadline(self) -> float: ...
+
+    def start(self) -> list[PortEvent]: ...
+
+    def tick(self, now: float) -> list[PortEvent]: ...
+
+    def handle(self, cmd: PortCommand, now: float) -> list[PortEvent]: ...
+
+    def process_audio(self, from_line: np.ndarray, now: float) -> list[PortEvent]: ...
+
+    def pending_output(self, n: int, now: float) -> np.ndarray | None: ...
+
+    def stop(self) -> None: ...
+
+
+class FxoLike(Protocol):
+    law: Law
+
+    @property
+    def next_deadline(self) -> float: ...
+
+    def start(self) -> list[PortEvent]: ...
+
+    def tick(self, now: float) -> list[PortEvent]: ...
+
+    def handle(self, cmd: PortCommand, now: float) -> list[PortEvent]: ...
+
+    def process_audio(self, from_line: np.ndarray, to_line: np.ndarray,
+                      now: float) -> tuple[np.ndarray, list[PortEvent]]: ...
+
+    def pending_output(self, n: int, now: float) -> np.ndarray | None: ...
+
+    def stop(self) -> None: ...
+
+
+class AudioRouter(Protocol):
+    """The media side (conference bridge) as the port loop sees it."""
+
+    def port_audio_in(self, port: int, samples: np.ndarray) -> None: ...
+
+    def port_audio_out(self, port: int, n: int) -> np.ndarray | None: ...
+
+
+@dataclass
+class PortSlot:
+    number: int
+    kind: PortKind
+    driver: FxsLike | FxoLike
+    channel: PcmChannel
+    sent: list[np.ndarray] = field(default_factory=list)   # blocks queued toward the line, not yet echoed
+    frames_in: int = 0
+    frames_out: int = 0
+
+
+class PortLoop:
+    def __init__(self, slots: Iterable[PortSlot], *, board_step: Callable[[], None] | None = None,
+                 router: AudioRouter | None = None, frame: int = FRAME) -> None:
+        self.slots = {s.number: s for s in slots}
+        self.board_step = board_step
+        self.router = router
+        self.frame = frame
+        self._silence = np.zeros(frame, np.int16)
+        self.taps: dict[int, Callable[[np.ndarray, np.ndarray], None]] = {}
+
+    def start(self) -> list[PortEvent]:
+        events: list[PortEvent] = []
+        for slot in self.slots.values():
+            try:
+                events += slot.driver.start()
+            except Exception as exc:  # a broken port must never stop the others
+                events.append(PortAlarm(slot.number, 0.0, reason=f"start failed: {exc}"))
+        return events
+
+    def stop(self) -> None:
+        for slot in self.slots.values():
+            try:
+                slot.driver.stop()
+            except Exception:
+                pass
+
+    def command(self, cmd: PortCommand, now: float) -> list[PortEvent]:
+        slot = self.slots.get(cmd.port)
+        if slot is None:
+            raise ValueError(f"no port {cmd.port} on this board")
+        return slot.driver.handle(cmd, now)
+
+    def step(self, now: float) -> list[PortEvent]:
+        events: list[PortEvent] = []
+        for slot in self.slots.values():
+            self._queue_output(slot, now)
+        if self.board_step is not None:
+            self.board_step()
+        for slot in self.slots.values():
+            events += self._take_input(slot, now)
+        for slot in self.slots.values():
+            if now >= slot.driver.next_deadline:
+                events += slot.driver.tick(now)
+        return events
+
+    # --- audio -----------------------------------------------------------------------------
+    def _queue_output(self, slot: PortSlot, now: float) -> None:
+        # Keep about two frames queued toward the line: enough to never underrun, little delay.
+        while slot.channel.queued() < 2 * self.frame:
+            block = slot.driver.pending_output(self.frame, now)
+            if block is None and self.router is not None:
+                block = self.router.port_audio_out(slot.number, self.frame)
+            if block is None:
+                block = self._silence
+            slot.channel.write(g711.encode(block, slot.driver.law))
+            slot.sent.append(block)
+            slot.frames_out += 1
+            if len(slot.sent) > 8:
+                del slot.sent[0]
+
+    def _take_input(self, slot: PortSlot, now: float) -> list[PortEvent]:
+        events: list[PortEvent] = []
+        while slot.channel.available() >= self.frame:
+            raw = slot.channel.read(self.frame)
+            audio = g711.decode(raw, slot.driver.law)
+            reference = slot.sent.pop(0) if slot.sent else self._silence
+            if slot.kind is PortKind.FXS:
+                events += cast(FxsLike, slot.driver).process_audio(audio, now)
+                clean = audio
+            else:
+                clean, more = cast(FxoLike, slot.driver).process_audio(audio, reference, now)
+                events += more
+            tap = self.taps.get(slot.number)
+            if tap is not None:
+                tap(clean, reference)
+            if self.router is not None:
+                self.router.port_audio_in(slot.number, clean)
+            slot.frames_in += 1
+        return events
