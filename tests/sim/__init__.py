@@ -1,0 +1,1 @@
+"""Tests of the virtual board: chip models, line, exchange."""
