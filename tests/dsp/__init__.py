@@ -1,0 +1,1 @@
+"""Tests of the telephony DSP layer (firmware.dsp)."""
