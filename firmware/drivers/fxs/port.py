@@ -1,0 +1,344 @@
+"""One ProSLIC FXS port: start-up, tick-driven supervision, commands and audio (fact sheet 1.5-1.10).
+
+Sans-IO in time: the caller passes `now` and calls `tick` when `next_deadline` is due. Only
+`start` waits (with `sleep_on`); recovery after a fault runs the same init procedures one step
+per tick. A chip fault never raises out of `start`, `tick`, `handle` or `process_audio`: the
+port goes into alarm, retries with back-off, and every other port keeps working.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from firmware.contracts.bus import GpioLine, SpiDevice
+from firmware.contracts.clock import Clock, sleep_on
+from firmware.contracts.errors import BusError, DriverError
+from firmware.contracts.ports import (
+    CallerIdAck,
+    DigitMethod,
+    DigitReceived,
+    ForwardDisconnect,
+    LineState,
+    OffHook,
+    OnHook,
+    PortAlarm,
+    PortCommand,
+    PortEvent,
+    SendCallWaiting,
+    SetMessageWaiting,
+    SetPolarity,
+    StartRinging,
+    StopRinging,
+)
+from firmware.drivers.fxs import dtmf
+from firmware.drivers.fxs import linefeed as lf
+from firmware.drivers.fxs import registers as r
+from firmware.drivers.fxs.alarm import PowerAlarmCounter, SpiBackoff
+from firmware.drivers.fxs.hook import HookQualifier
+from firmware.drivers.fxs.proslic import ChipId, InitResult, Proc, bring_up, run_blocking
+from firmware.drivers.fxs.settings import FxsSettings
+from firmware.drivers.fxs.shadow import RegisterShadow
+from firmware.drivers.fxs.signalling import LineSignals
+from firmware.drivers.fxs.sources import Sources
+from firmware.drivers.fxs.spi import ProslicBus
+from firmware.drivers.fxs.supervisor import Supervisor, fault_alarm
+from firmware.dsp.g711 import Law
+
+log = logging.getLogger(__name__)
+RESET_LOW_S, RESET_SETTLE_S = 0.100, 0.020
+
+
+class FxsPort:
+    def __init__(self, settings: FxsSettings, spi: SpiDevice, clock: Clock, *, reset: GpioLine | None = None,
+                 daisy_channel: int | None = None, sources: Sources | None = None) -> None:
+        self.settings = settings
+        self.port = settings.port
+        self._clock = clock
+        self._reset = reset
+        self.regs = RegisterShadow(ProslicBus(spi, clock, port=self.port, daisy_channel=daisy_channel))
+        self.hook_q = HookQualifier(self.port, settings.hook_windows)
+        self.signals = LineSignals(settings, sources)
+        self.sup = Supervisor(self.port, PowerAlarmCounter(
+            self.port, max_alarms=settings.max_power_alarms, decay_s=settings.power_alarm_decay_s),
+            SpiBackoff(first_s=settings.recovery_first_s, cap_s=settings.recovery_max_s))
+        self.hw_dtmf = dtmf.HardwareDtmf()
+        self.sw_dtmf = dtmf.SoftwareDtmf()
+        self.digit_method = DigitMethod.DTMF_SW
+        self.part = ""
+        self.revision = 0
+        self.warnings: list[str] = []
+        self.calibration: tuple[int, ...] | None = None
+        self._proc: Proc[tuple[ChipId, InitResult]] | None = None
+        self._proc_due: float | None = None
+        self._written: LineState | None = None
+        self._written_at = 0.0
+        self._next_scan = self._next_sanity = clock.now()
+        self._wake: float | None = None
+        self._started = False
+        self._stopped = False
+
+    # --- public state ----------------------------------------------------------------------
+    @property
+    def alarm(self) -> PortAlarm | None:
+        return self.sup.alarm
+
+    @property
+    def in_alarm(self) -> bool:
+        return self.sup.alarm is not None
+
+    @property
+    def line_state(self) -> LineState:
+        return LineState.OPEN if self._stopped else self.signals.wanted()
+
+    @property
+    def hook(self) -> bool:
+        return self.hook_q.off_hook
+
+    @property
+    def law(self) -> Law:
+        return self.settings.law
+
+    @property
+    def next_deadline(self) -> float:
+        if self._stopped or not self._started:
+            return float("inf")
+        if self._proc is not None:
+            return self._proc_due if self._proc_due is not None else self._clock.now()
+        if self.sup.chip_down:
+            return self.sup.backoff.next_attempt or float("inf")
+        times = [self._next_scan, self._next_sanity, self.signals.deadline, self.hook_q.deadline,
+                 self.sup.power.deadline, self._wake]
+        return min(t for t in times if t is not None)
+
+    # --- life cycle ------------------------------------------------------------------------
+    def start(self) -> list[PortEvent]:
+        """Reset, identify, init and calibrate; chip faults become a PortAlarm, never an exception."""
+        self._started, self._stopped = True, False
+        try:
+            fresh = self._pulse_reset()
+            proc = bring_up(self.regs, self.settings.chip_config, self._clock.now(), fresh=fresh,
+                            expected=self.settings.expected_part, calibration=None)
+            chip, result = run_blocking(proc, self._clock)
+        except (BusError, DriverError) as exc:
+            return self._fault(self._clock.now(), exc)
+        return self._init_done(self._clock.now(), chip, result)
+
+    def _pulse_reset(self) -> bool:
+        if self._reset is None:
+            return False
+        self._reset.write(False)
+        sleep_on(self._clock, RESET_LOW_S)
+        self._reset.write(True)
+        sleep_on(self._clock, RESET_SETTLE_S)
+        return True
+
+    def stop(self) -> None:
+        """Line to Open; the SPI device and GPIO lines belong to the caller."""
+        self._stopped = True
+        self._proc = None
+        try:
+            self.regs.write(r.LINE_STATE, lf.code(LineState.OPEN), force=True)
+        except (BusError, DriverError) as exc:
+            log.warning("port %d: could not open the line on stop: %s", self.port, exc)
+
+    # --- tick ------------------------------------------------------------------------------
+    def tick(self, now: float) -> list[PortEvent]:
+        if self._stopped or not self._started:
+            return []
+        self._wake = None
+        try:
+            if self._proc is not None:
+                return self._step_recovery(now)
+            if self.sup.chip_down:
+                return self._begin_recovery(now) if self.sup.backoff.due(now) else []
+            return self._run(now)
+        except (BusError, DriverError) as exc:
+            return self._fault(now, exc)
+
+    def _run(self, now: float) -> list[PortEvent]:
+        self.signals.poll(now, self.hook_q.off_hook)
+        events: list[PortEvent] = []
+        if now >= self._next_scan:
+            events += self._scan(now)
+            fast = self.hook_q.off_hook or self.hook_q.busy or self.signals.busy
+            interval = self.settings.scan_active_ms if fast else self.settings.scan_idle_ms
+            self._next_scan = now + interval / 1000
+        else:
+            events += self._hook_events(now, self.hook_q.expire(now))
+        self._apply_linefeed(now)
+        if now >= self._next_sanity:
+            self._next_sanity = now + self.settings.sanity_ms / 1000
+            events += self._sanity(now)
+        for action in self.sup.power.poll(now):
+            events += self._power_action(now, action)
+        return events
+
+    def _scan(self, now: float) -> list[PortEvent]:
+        dr68 = self.regs.read(r.LOOP_STAT)
+        self.sup.check_loop_status(dr68)
+        raw = bool(dr68 & 0x01) or (self.signals.wanted() is LineState.RINGING and bool(dr68 & 0x02))
+        if self.signals.hook_ignored(now):
+            return []
+        events = self._hook_events(now, self.hook_q.feed(now, raw))
+        if self.hook_q.off_hook and self.digit_method is DigitMethod.DTMF_HW:
+            digit = self.hw_dtmf.feed(self.regs.read(r.DTMF_DIGIT))
+            if digit is not None:
+                events.append(DigitReceived(self.port, now, digit=digit, method=DigitMethod.DTMF_HW))
+        return events
+
+    def _hook_events(self, now: float, events: list[PortEvent]) -> list[PortEvent]:
+        for event in events:
+            if isinstance(event, OffHook):
+                self.signals.off_hook(event.at)
+            elif isinstance(event, OnHook):
+                self.hw_dtmf.reset()
+                self.sw_dtmf.reset()
+                self.signals.on_hook(event.at)
+        return events
+
+    def _apply_linefeed(self, now: float, *, force: bool = False) -> None:
+        if self.sup.chip_down or (self.sup.power_blocked and not force):
+            return
+        want = self.line_state
+        if force or want != self._written:
+            if force and want is LineState.RINGING:
+                want = lf.active(self.signals.reversed)   # never re-apply ringing blindly (DAHDI)
+            self.regs.write(r.LINE_STATE, lf.code(want), force=True)
+            self._written, self._written_at = want, now
+
+    # --- sanity, power alarms, chip reset -------------------------------------------------------
+    def _sanity(self, now: float) -> list[PortEvent]:
+        dr64 = self.regs.read(r.LINE_STATE)
+        dr19 = self.regs.read(r.IRQ_STATUS2)
+        self.sup.check_line_state(dr64)
+        power_bits = dr19 & 0xFC
+        if power_bits:
+            self.regs.write(r.IRQ_STATUS2, power_bits, force=True)   # write 1 to clear
+        settled = now - self._written_at >= 0.1
+        dropped = (settled and self._written not in (None, LineState.OPEN)
+                   and lf.actual(dr64) is LineState.OPEN)
+        if dropped:
+            dr8 = self.regs.read(r.AUDIO_LOOPBACK)
+            if dr8 != 0:
+                return self._chip_was_reset(now, dr8)
+        if dropped or power_bits:
+            return self._power_action(now, self.sup.power.alarm(now), dr19=dr19 if power_bits else None)
+        if settled:
+            return self._power_action(now, self.sup.power.held(now))
+        return []
+
+    def _power_action(self, now: float, action: object, dr19: int | None = None) -> list[PortEvent]:
+        events, rewrite = self.sup.on_power_action(now, action, written=self._written, dr19=dr19)
+        if rewrite:
+            self._apply_linefeed(now, force=True)
+        return events
+
+    def _chip_was_reset(self, now: float, dr8: int) -> list[PortEvent]:
+        events: list[PortEvent] = [self.sup.raise_reset(now, dr8)]
+        self._written = None
+        return events + self._begin_recovery(now)
+
+    # --- recovery -------------------------------------------------------------------------------
+    def _begin_recovery(self, now: float) -> list[PortEvent]:
+        """Re-identify, then fast re-init with the saved calibration, or a full init without one."""
+        self._proc = bring_up(self.regs, self.settings.chip_config, now, fresh=False,
+                              expected=self.settings.expected_part, calibration=self.calibration)
+        return self._drive(now, first=True)
+
+    def _step_recovery(self, now: float) -> list[PortEvent]:
+        if self._proc_due is not None and now < self._proc_due:
+            return []
+        return self._drive(now, first=False)
+
+    def _drive(self, now: float, *, first: bool) -> list[PortEvent]:
+        proc = self._proc
+        if proc is None:
+            return []
+        try:
+            delay = next(proc) if first else proc.send(now)
+        except StopIteration as done:
+            self._proc = self._proc_due = None
+            chip, result = done.value
+            return self._init_done(now, chip, result)
+        self._proc_due = now + delay
+        return []
+
+    def _init_done(self, now: float, chip: ChipId, result: InitResult) -> list[PortEvent]:
+        self.part, self.revision = chip.part, chip.revision
+        if result.calibration:
+            self.calibration = result.calibration
+        for warning in result.warnings:
+            log.warning("%s", warning)
+        self.warnings += result.warnings
+        self.digit_method, note = dtmf.choose_method(self.settings.dtmf, chip.part)
+        if note:
+            log.warning("port %d: %s", self.port, note)
+        self._written = None
+        self.sup.backoff.succeeded()
+        self._next_scan, self._next_sanity = now, now + self.settings.sanity_ms / 1000
+        events = self.sup.chip_up(now)
+        self._apply_linefeed(now, force=True)
+        return events
+
+    def _fault(self, now: float, exc: BaseException) -> list[PortEvent]:
+        self._proc = None
+        self._written = None
+        log.warning("%s", exc)
+        return self.sup.chip_fault(now, fault_alarm(self.port, now, exc))
+
+    # --- commands and audio ----------------------------------------------------------------------
+    def handle(self, cmd: PortCommand, now: float) -> list[PortEvent]:
+        if cmd.port != self.port:
+            raise ValueError(f"port {self.port}: command for port {cmd.port}")
+        sig = self.signals
+        if isinstance(cmd, StartRinging):
+            if self.hook_q.off_hook:
+                log.info("port %d: not ringing an off-hook set", self.port)
+                return []
+            sig.start_ringing(now, cmd.cadence, cmd.caller_id)
+        elif isinstance(cmd, StopRinging):
+            sig.stop_ringing(now)
+        elif isinstance(cmd, SetPolarity):
+            sig.set_polarity(cmd.reversed)
+        elif isinstance(cmd, ForwardDisconnect):
+            sig.forward_disconnect(now, cmd.ms)
+        elif isinstance(cmd, SendCallWaiting):
+            sig.call_waiting(now, cmd.caller_id, self.hook_q.off_hook)
+        elif isinstance(cmd, SetMessageWaiting):
+            sig.message_waiting(now, cmd.on, self.hook_q.off_hook)
+        else:
+            raise ValueError(f"port {self.port}: an FXS port cannot handle {type(cmd).__name__}")
+        self._next_scan = min(self._next_scan, now + self.settings.scan_active_ms / 1000)
+        try:
+            self._apply_linefeed(now)
+        except (BusError, DriverError) as exc:
+            return self._fault(now, exc)
+        return []
+
+    def process_audio(self, from_line: np.ndarray, now: float) -> list[PortEvent]:
+        """Handset audio (8 kHz linear): software DTMF and the call-waiting acknowledgement."""
+        ack_wait = self.signals.ack_wait
+        software = self.digit_method is DigitMethod.DTMF_SW and self.hook_q.off_hook
+        if not (ack_wait or software) or self.sup.chip_down:
+            return []
+        events: list[PortEvent] = []
+        for digit in self.sw_dtmf.feed(from_line):
+            if ack_wait and digit in "AD" and self.signals.ack(now):
+                events.append(CallerIdAck(self.port, now, digit=digit))
+                ack_wait = False
+                self._wake = now
+            elif software and not self.signals.seq.active:
+                events.append(DigitReceived(self.port, now, digit=digit, method=DigitMethod.DTMF_SW))
+        return events
+
+    def pending_output(self, n: int, now: float) -> np.ndarray | None:
+        """Driver audio toward the handset (caller ID, alerts) replacing normal audio; None if none."""
+        if not self.signals.seq.active:
+            return None
+        before = self.signals.seq.index
+        out = self.signals.output(n, now)
+        if self.signals.seq.index != before or not self.signals.seq.active:
+            self._wake = now   # a step ended: tick promptly so the linefeed follows
+        return out
