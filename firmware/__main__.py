@@ -1,0 +1,7 @@
+"""`python -m firmware` runs pbxd."""
+
+import sys
+
+from firmware.app.main import main
+
+sys.exit(main())
