@@ -1,0 +1,161 @@
+"""Caller-ID display of the virtual handset: on-hook FSK/DTMF CLIP, CW SAS/CAS/ack/FSK (facts 3.3-3.5).
+
+On-hook the display runs a Bell 202, a V.23 and a DTMF CLIP receiver side by side, as an
+auto-detecting phone does; the two FSK receivers usually both decode a spill, so equal
+messages arriving within `DUPLICATE_S` make one entry. Off-hook it watches for the
+call-waiting tones: SAS (440 Hz alone) is only noted; CAS (2130 + 2750 Hz for at least
+60 ms) mutes the earpiece and microphone, asks the handset to acknowledge with its ack
+digit once CAS ends, and opens a window in which an FSK spill without seizure is decoded
+into a call-waiting entry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from firmware.contracts.callerid import CallerId, CidStandard
+from firmware.dsp.callerid import CidReceiver, MwiIndication
+from firmware.dsp.levels import dbm0_to_rms, goertzel_dbm0
+
+CAS_FREQS = (2130.0, 2750.0)
+SAS_FREQ = 440.0
+CAS_MIN_S = 0.060          # Bellcore CPE: CAS of 60 ms or more is recognised
+SAS_MIN_S = 0.200
+TONE_FLOOR_DBM0 = -40.0    # each component must be at least this loud
+CAS_FRACTION = 0.6         # ... and the tones must carry most of the block's power
+SAS_FRACTION = 0.8
+CW_WINDOW_S = 1.5          # how long after CAS the display listens for the FSK spill
+MUTE_WITHOUT_ACK_S = 0.1   # a set that does not acknowledge only mutes around CAS
+DUPLICATE_S = 2.0
+FSK_STANDARDS = (CidStandard.BELL202, CidStandard.ETSI_V23)
+
+Samples = npt.NDArray[np.int16]
+
+
+@dataclass(frozen=True)
+class CidEntry:
+    """One line of the caller-ID display."""
+
+    at: float
+    caller_id: CallerId
+    call_waiting: bool = False
+
+
+@dataclass(frozen=True)
+class HeardSignal:
+    """A call-waiting signal the set recognised (kind "sas" or "cas") or sent ("ack")."""
+
+    kind: str
+    at: float
+    detail: str = ""
+
+
+class _ToneRun:
+    """Accumulates the duration of consecutive blocks in which a tone is present."""
+
+    def __init__(self, minimum_s: float) -> None:
+        self.minimum_s = minimum_s
+        self.seconds = 0.0
+        self.started_at = -math.inf
+        self.confirmed = False
+
+    def step(self, present: bool, t: float, seconds: float) -> tuple[bool, bool]:
+        """(confirmed in this block, ended in this block after having been confirmed)."""
+        if not present:
+            ended = self.confirmed
+            self.seconds, self.confirmed = 0.0, False
+            return False, ended
+        if self.seconds == 0.0:
+            self.started_at = t
+        self.seconds += seconds
+        if not self.confirmed and self.seconds >= self.minimum_s - 1e-9:
+            self.confirmed = True
+            return True, False
+        return False, False
+
+
+def _power(level_dbm0: float) -> float:
+    return dbm0_to_rms(level_dbm0) ** 2
+
+
+def tone_fraction(block: Samples, freqs: tuple[float, ...]) -> float:
+    """Share of the block's power carried by sines at `freqs`, 0 if any is below the floor."""
+    x = block.astype(np.float64)
+    total = float(np.mean(x * x))
+    if total <= 0.0:
+        return 0.0
+    levels = [goertzel_dbm0(x, f) for f in freqs]
+    if min(levels) < TONE_FLOOR_DBM0:
+        return 0.0
+    return sum(_power(level) for level in levels) / total
+
+
+class CidDisplay:
+    def __init__(self, ack_digit: str | None) -> None:
+        self.ack_digit = ack_digit
+        self.entries: list[CidEntry] = []
+        self.mwi_lamp = False
+        self.heard: list[HeardSignal] = []
+        self._on_hook = [CidReceiver(s) for s in (*FSK_STANDARDS, CidStandard.DTMF)]
+        self._cw: list[CidReceiver] = []
+        self._cw_until = -math.inf
+        self._mute_until = -math.inf
+        self._cas = _ToneRun(CAS_MIN_S)
+        self._sas = _ToneRun(SAS_MIN_S)
+
+    def muted(self, t: float) -> bool:
+        return self._cas.confirmed or t < self._mute_until
+
+    def on_hook_audio(self, block: Samples, t: float) -> None:
+        self._end_call_waiting()
+        for receiver in self._on_hook:
+            self._show(receiver.feed(block), t, call_waiting=False)
+
+    def off_hook_audio(self, block: Samples, t: float) -> str | None:
+        """Watch an off-hook block; returns the ack digit to send now, if CAS just ended."""
+        seconds = len(block) / 8000.0
+        loud = bool(np.any(block))
+        sas_now, _ = self._sas.step(loud and tone_fraction(block, (SAS_FREQ,)) >= SAS_FRACTION, t, seconds)
+        if sas_now:
+            self.heard.append(HeardSignal("sas", self._sas.started_at))
+        cas_now, cas_ended = self._cas.step(loud and tone_fraction(block, CAS_FREQS) >= CAS_FRACTION,
+                                            t, seconds)
+        if cas_now:
+            self.heard.append(HeardSignal("cas", self._cas.started_at))
+        if self._cw and t <= self._cw_until:
+            for receiver in self._cw:
+                self._show(receiver.feed(block), t, call_waiting=True)
+        elif self._cw:
+            self._end_call_waiting()
+        if not cas_ended:
+            return None
+        if self.ack_digit is None:
+            self._mute_until = t + MUTE_WITHOUT_ACK_S
+            return None
+        self._cw = [CidReceiver(s) for s in FSK_STANDARDS]
+        self._cw_until = self._mute_until = t + CW_WINDOW_S
+        self.heard.append(HeardSignal("ack", t, self.ack_digit))
+        return self.ack_digit
+
+    def _end_call_waiting(self) -> None:
+        for receiver in self._cw:
+            receiver.close()
+        self._cw = []
+        self._cw_until = -math.inf
+
+    def _show(self, messages: list[CallerId | MwiIndication], t: float, *, call_waiting: bool) -> None:
+        for message in messages:
+            if isinstance(message, MwiIndication):
+                self.mwi_lamp = message.on
+                continue
+            last = self.entries[-1] if self.entries else None
+            if last is not None and last.caller_id == message and t - last.at < DUPLICATE_S:
+                continue
+            self.entries.append(CidEntry(t, message, call_waiting))
+            if call_waiting:
+                self._mute_until = t + 0.05  # spill over: the call audio comes back
+                self._cw_until = t + 0.3     # let the twin receiver finish, then close
