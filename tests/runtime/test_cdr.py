@@ -33,7 +33,8 @@ def test_records_are_filtered_sorted_and_exported(tmp_path: Path) -> None:
     assert {r["call_id"] for r in store.query(CdrFilter(extension="201"))} == {"c1", "c3"}
     assert [r["call_id"] for r in store.query(CdrFilter(number="4930"))] == ["c3"]
     assert [r["call_id"] for r in store.query(CdrFilter(order="start ASC"))] == ["c1", "c2", "c3"]
-    assert [r["call_id"] for r in store.query(CdrFilter(since="2026-11-12", until="2026-11-14"))] == ["c3", "c2"]
+    window = CdrFilter(since="2026-11-12", until="2026-11-14")
+    assert [r["call_id"] for r in store.query(window)] == ["c3", "c2"]
     text = store.csv(CdrFilter(order="start ASC"))
     lines = text.strip().splitlines()
     assert lines[0].startswith("id,call_id,start,answer,end,duration,billsec,src")
