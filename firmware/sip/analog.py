@@ -1,0 +1,209 @@
+"""Analog ports on the conference bridge: one custom media port per FXS/FXO port, PCM via ring buffers.
+
+Two bounded rings per port (see `ringbuf`): A carries audio from the line (written by the
+port thread in `from_line`, read by the bridge in `onFrameRequested`), B carries bridge
+audio toward the line (written in `onFrameReceived`, read by the port thread in `to_line`).
+pjmedia behaviour relied on: the bridge asks a port for audio only while someone listens to
+it, and hands every port a frame on every tick, of type NONE when nothing transmits to it.
+So a port that nobody listens to keeps only its freshest audio (no stale backlog when a
+connection starts), and `to_line` returns None when nothing is connected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from firmware.contracts.errors import SipError
+from firmware.sip.endpoint import MediaEndpoint
+from firmware.sip.frames import FRAME_TYPE_AUDIO, FRAME_TYPE_NONE, FrameWriter, frame_reader
+from firmware.sip.mediaport import CallbackPort, create_port
+from firmware.sip.ringbuf import RingBuffer
+
+Samples = npt.NDArray[np.int16]
+
+
+@dataclass(frozen=True)
+class AnalogPortStats:
+    frames_requested: int   # the bridge asked for line audio
+    frames_delivered: int   # ... and got it
+    frames_late: int        # ... while the line was being fed, but the ring had too little
+    frames_received: int    # audio frames the bridge sent toward the line
+    in_overruns: int        # line audio dropped because ring A was full
+    in_trimmed: int         # line audio discarded to hold latency at the target
+    out_overruns: int       # bridge audio dropped because ring B was full
+    out_underruns: int      # to_line() found too little while connected (silence played)
+    out_trimmed: int
+    max_tick_gap_ms: float  # longest gap between two bridge ticks seen by this port
+    callback_errors: int
+
+
+class AnalogPortMedia:
+    """One analog port's media port on the bridge (a `MediaNode`).
+
+    Threads: construct, `audio_media()` and `close()` on the pjsua2 owner thread;
+    `from_line`/`to_line` on the port thread (no pjsua2 calls there); the callbacks run on the
+    bridge clock thread. `jitter_frames` is the standing fill each ring may keep to absorb
+    scheduling jitter (latency added per direction is about that plus the clock phase).
+    """
+
+    def __init__(self, endpoint: MediaEndpoint, port: int, *, name: str | None = None,
+                 capacity_frames: int = 8, jitter_frames: int = 1, trim_window: int = 50) -> None:
+        frame = endpoint.frame_samples
+        self.port = port
+        self.name = name or f"analog{port}"
+        self.frame_samples = frame
+        capacity = max(capacity_frames, jitter_frames + 2) * frame
+        self._in = RingBuffer(capacity, target=jitter_frames * frame, window=trim_window)
+        self._out = RingBuffer(capacity, target=jitter_frames * frame, window=trim_window)
+        self._idle_s = 3 * endpoint.ptime_ms / 1000.0      # no bridge request for this long: idle
+        self._fed_timeout_s = 0.2          # no from_line/to_line for this long: port thread inactive
+        self._writer = FrameWriter(frame)
+        self._read = frame_reader()
+        self._silence: Samples = np.zeros(frame, dtype=np.int16)
+        self._last_request = 0.0
+        self._last_fed = 0.0
+        self._last_drained = 0.0
+        self._last_tick = 0.0
+        self._bridge_audio = False      # the last bridge frame toward the line was audio
+        self._primed = False            # a frame was delivered since the line became active
+        self.reset_counters()
+        self._port: CallbackPort | None = create_port(endpoint, self.name, self._on_requested,
+                                                      self._on_received)
+        endpoint.adopt(self)
+
+    def reset_counters(self) -> None:
+        self.frames_requested = self.frames_delivered = self.frames_late = 0
+        self.frames_received = self.out_underruns = 0
+        self.max_tick_gap = 0.0
+        for ring in (self._in, self._out):
+            ring.overruns = ring.dropped = ring.underruns = ring.trimmed = 0
+
+    # --- MediaNode ---------------------------------------------------------------------------
+    def audio_media(self) -> Any:
+        if self._port is None:
+            raise SipError(f"media port {self.name} is closed")
+        return self._port
+
+    @property
+    def closed(self) -> bool:
+        return self._port is None
+
+    def close(self) -> None:
+        """Remove the port from the bridge and drop every pjsua2 reference (owner thread)."""
+        port, self._port = self._port, None
+        if port is not None:
+            self._writer.release()
+            del port
+
+    # --- port thread ---------------------------------------------------------------------------
+    def from_line(self, samples: npt.NDArray[np.int16]) -> None:
+        """Audio that came from the line (any block size), toward the bridge."""
+        now = time.perf_counter()
+        self._last_fed = now
+        if now - self._last_request > self._idle_s:      # nobody listens: keep only fresh audio
+            self._in.discard_to(self._in.target)
+        self._in.write(samples)
+
+    def to_line(self, n: int) -> Samples | None:
+        """`n` samples of bridge audio toward the line, or None when nothing is connected."""
+        self._last_drained = time.perf_counter()
+        block = self._out.read(n)
+        if block is not None:
+            return block
+        if not self._bridge_audio:
+            self._out.clear()
+            return None
+        self.out_underruns += 1
+        return self._silence if n == self.frame_samples else np.zeros(n, dtype=np.int16)
+
+    @property
+    def connected(self) -> bool:
+        """Something on the bridge transmits to this port (as of the last tick)."""
+        return self._bridge_audio
+
+    # --- bridge clock thread -----------------------------------------------------------------
+    def _on_requested(self, frame: Any) -> None:
+        now = time.perf_counter()
+        self.frames_requested += 1
+        if now - self._last_request > self._idle_s:      # a listener just appeared: drop backlog
+            self._in.discard_to(self._in.target)
+        self._last_request = now
+        if self._in.read_into(self._writer.samples):
+            self._writer.commit(frame)
+            self.frames_delivered += 1
+            self._primed = True
+            return
+        frame.type = FRAME_TYPE_NONE
+        if now - self._last_fed > self._fed_timeout_s:
+            self._primed = False
+        elif self._primed:
+            self.frames_late += 1
+
+    def _on_received(self, frame: Any) -> None:
+        now = time.perf_counter()
+        if self._last_tick:
+            gap = now - self._last_tick
+            if gap > self.max_tick_gap:
+                self.max_tick_gap = gap
+        self._last_tick = now
+        if frame.type != FRAME_TYPE_AUDIO:
+            self._bridge_audio = False
+            return
+        self._bridge_audio = True
+        self.frames_received += 1
+        if now - self._last_drained > self._fed_timeout_s:   # the port thread is not draining
+            self._out.discard_to(self._out.target)
+        self._out.write(self._read(frame))
+
+    # --- status ------------------------------------------------------------------------------
+    def stats(self) -> AnalogPortStats:
+        a, b = self._in.stats(), self._out.stats()
+        errors = self._port.errors if self._port is not None else 0
+        return AnalogPortStats(self.frames_requested, self.frames_delivered, self.frames_late,
+                               self.frames_received, a.overruns, a.trimmed, b.overruns,
+                               self.out_underruns, b.trimmed, self.max_tick_gap * 1000.0, errors)
+
+    @property
+    def fill(self) -> tuple[int, int]:
+        """Samples queued (toward the bridge, toward the line)."""
+        return self._in.level, self._out.level
+
+    def __repr__(self) -> str:
+        return f"AnalogPortMedia({self.name!r}, port={self.port})"
+
+
+class MediaRouter:
+    """The port loop's `AudioRouter` over the analog ports' media ports (port thread side)."""
+
+    def __init__(self, ports: Mapping[int, AnalogPortMedia] | None = None) -> None:
+        self._ports: dict[int, AnalogPortMedia] = dict(ports or {})
+
+    def add(self, media: AnalogPortMedia) -> None:
+        self._ports = {**self._ports, media.port: media}      # copy-on-write: readers never lock
+
+    def remove(self, port: int) -> AnalogPortMedia | None:
+        ports = dict(self._ports)
+        media = ports.pop(port, None)
+        self._ports = ports
+        return media
+
+    def get(self, port: int) -> AnalogPortMedia | None:
+        return self._ports.get(port)
+
+    def ports(self) -> dict[int, AnalogPortMedia]:
+        return dict(self._ports)
+
+    def port_audio_in(self, port: int, samples: npt.NDArray[np.int16]) -> None:
+        media = self._ports.get(port)
+        if media is not None:
+            media.from_line(samples)
+
+    def port_audio_out(self, port: int, n: int) -> Samples | None:
+        media = self._ports.get(port)
+        return media.to_line(n) if media is not None else None

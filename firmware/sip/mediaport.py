@@ -1,0 +1,70 @@
+"""Shared plumbing for our custom pjsua2 media ports: a director subclass of `AudioMediaPort`.
+
+pjmedia's conference bridge calls `onFrameRequested` only for ports that have listeners and
+`onFrameReceived` on every tick (with `PJMEDIA_FRAME_TYPE_NONE` when nothing transmits to
+the port), both on the bridge clock thread with the GIL held. pjsua2 prints and swallows
+exceptions raised there, so the forwarding methods here log them (rate-limited) and count
+them. Since pjsua2 2.15 a deleted `AudioMediaPort` is detached from its callbacks under the
+port's group lock and removed from the bridge asynchronously; deleting it is safe while the
+clock runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pjsua2 as pj
+
+from firmware.contracts.errors import SipError
+from firmware.sip.endpoint import MediaEndpoint, pj_error_text
+
+log = logging.getLogger(__name__)
+
+FrameCallback = Callable[[Any], None]
+
+
+class CallbackPort(pj.AudioMediaPort):
+    """An AudioMediaPort whose two callbacks forward to plain Python callables."""
+
+    def __init__(self, name: str, on_requested: FrameCallback, on_received: FrameCallback) -> None:
+        super().__init__()
+        self.port_name = name
+        self._on_requested = on_requested
+        self._on_received = on_received
+        self.errors = 0
+
+    def onFrameRequested(self, frame: Any) -> None:
+        try:
+            self._on_requested(frame)
+        except Exception as exc:
+            self._failed("onFrameRequested", exc)
+
+    def onFrameReceived(self, frame: Any) -> None:
+        try:
+            self._on_received(frame)
+        except Exception as exc:
+            self._failed("onFrameReceived", exc)
+
+    def _failed(self, where: str, exc: Exception) -> None:
+        self.errors += 1
+        if self.errors <= 5 or self.errors % 1000 == 0:
+            log.error("media port %s: %s raised (%d so far): %s", self.port_name, where, self.errors,
+                      pj_error_text(exc), exc_info=self.errors <= 5)
+
+
+def create_port(endpoint: MediaEndpoint, name: str, on_requested: FrameCallback,
+                on_received: FrameCallback) -> CallbackPort:
+    """A CallbackPort in the bridge's format, registered on the bridge (owner/registered thread)."""
+    endpoint.check_thread()
+    port = CallbackPort(name, on_requested, on_received)
+    try:
+        port.createPort(name, endpoint.audio_format())
+    except pj.Error as exc:
+        raise SipError(f"cannot add media port {name!r} to the bridge: {pj_error_text(exc)}") from exc
+    return port
+
+
+def ignore_frame(frame: Any) -> None:
+    """An `onFrameReceived` for ports that only produce audio."""
