@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from firmware.contracts.callerid import CallerId, CidStandard
 from firmware.dsp.callerid import CidReceiver, MwiIndication
-from firmware.dsp.levels import dbm0_to_rms, goertzel_dbm0
+from firmware.dsp.levels import SAMPLE_RATE, dbm0_to_rms
 
 CAS_FREQS = (2130.0, 2750.0)
 SAS_FREQ = 440.0
@@ -78,20 +79,32 @@ class _ToneRun:
         return False, False
 
 
-def _power(level_dbm0: float) -> float:
-    return dbm0_to_rms(level_dbm0) ** 2
+WATCHED = (SAS_FREQ, *CAS_FREQS)
+FLOOR_POWER = dbm0_to_rms(TONE_FLOOR_DBM0) ** 2
 
 
-def tone_fraction(block: Samples, freqs: tuple[float, ...]) -> float:
-    """Share of the block's power carried by sines at `freqs`, 0 if any is below the floor."""
+@lru_cache(maxsize=8)
+def _bins(n: int) -> npt.NDArray[np.complex128]:
+    """Hann-windowed single-bin DFT vectors for the watched tones, scaled to amplitude."""
+    window = np.hanning(n) if n > 2 else np.ones(n)
+    k = np.arange(n)[:, None] * np.asarray(WATCHED)[None, :]
+    return window[:, None] * np.exp(-2j * np.pi * k / SAMPLE_RATE) * 2.0 / max(float(window.sum()), 1.0)
+
+
+def tone_powers(block: Samples) -> tuple[float, npt.NDArray[np.float64]]:
+    """(mean power of the block, power of each watched sine) in int16 units squared."""
     x = block.astype(np.float64)
-    total = float(np.mean(x * x))
-    if total <= 0.0:
+    total = float(np.mean(x * x)) if x.size else 0.0
+    if total < FLOOR_POWER:
+        return total, np.zeros(len(WATCHED))
+    return total, np.abs(x @ _bins(len(x))) ** 2 / 2.0
+
+
+def _fraction(total: float, powers: npt.NDArray[np.float64]) -> float:
+    """Share of the block's power in `powers`, 0 if any component is below the floor."""
+    if total <= 0.0 or float(powers.min()) < FLOOR_POWER:
         return 0.0
-    levels = [goertzel_dbm0(x, f) for f in freqs]
-    if min(levels) < TONE_FLOOR_DBM0:
-        return 0.0
-    return sum(_power(level) for level in levels) / total
+    return float(powers.sum()) / total
 
 
 class CidDisplay:
@@ -117,13 +130,12 @@ class CidDisplay:
 
     def off_hook_audio(self, block: Samples, t: float) -> str | None:
         """Watch an off-hook block; returns the ack digit to send now, if CAS just ended."""
-        seconds = len(block) / 8000.0
-        loud = bool(np.any(block))
-        sas_now, _ = self._sas.step(loud and tone_fraction(block, (SAS_FREQ,)) >= SAS_FRACTION, t, seconds)
+        seconds = len(block) / SAMPLE_RATE
+        total, powers = tone_powers(block)
+        sas_now, _ = self._sas.step(_fraction(total, powers[:1]) >= SAS_FRACTION, t, seconds)
         if sas_now:
             self.heard.append(HeardSignal("sas", self._sas.started_at))
-        cas_now, cas_ended = self._cas.step(loud and tone_fraction(block, CAS_FREQS) >= CAS_FRACTION,
-                                            t, seconds)
+        cas_now, cas_ended = self._cas.step(_fraction(total, powers[1:]) >= CAS_FRACTION, t, seconds)
         if cas_now:
             self.heard.append(HeardSignal("cas", self._cas.started_at))
         if self._cw and t <= self._cw_until:

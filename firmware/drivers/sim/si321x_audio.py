@@ -80,6 +80,8 @@ class AudioPath:
     def reset(self) -> None:
         self._loopback = None
         self.dtmf_present = False
+        if self._receiver is not None:
+            self._receiver.close()
         if self._decode_dtmf:
             self._receiver = DtmfReceiver()
 
