@@ -283,7 +283,7 @@ def fast_init(regs: RegisterShadow, cfg: ChipConfig, calibration: tuple[int, ...
     _power_on(regs)
     _engage(regs, cfg)
     for reg, value in zip(r.CAL_REGS, calibration):
-        regs.write(reg, value, force=True)
+        regs.write(reg, value & 0xBF if reg == r.CALIBR1 else value, force=True)   # never restart CAL
     _restore_filters_and_verify(regs)
     configure(regs, cfg)
     return InitResult(calibration)

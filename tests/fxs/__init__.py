@@ -1,0 +1,1 @@
+"""Tests of the ProSLIC FXS driver (firmware/drivers/fxs)."""
