@@ -91,10 +91,11 @@ class Supervisor:
         return alarm
 
     def chip_fault(self, now: float, alarm: PortAlarm) -> list[PortEvent]:
-        self.chip_down = True
+        """One PortAlarm per outage: failed recovery attempts are logged, not re-reported."""
+        was_down, self.chip_down = self.chip_down, True
         retry = self.backoff.failed(now)
         log.warning("%s; next attempt in %.0f s", alarm.reason, retry - now)
-        if self.alarm is not None and self.alarm.code is alarm.code:
+        if was_down and self.alarm is not None and self.alarm.code is not AlarmCode.CHIP_RESET:
             return []
         return self._raise(alarm)
 
