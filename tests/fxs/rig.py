@@ -42,6 +42,7 @@ class Slot:
     port: FxsPort
     chip: Si321xModel | None
     line: TwoWireLine
+    reset: VirtualGpioLine | None = None
     events: list[PortEvent] = field(default_factory=list)
     from_set: list[np.ndarray] = field(default_factory=list)
 
@@ -68,7 +69,7 @@ class Rig:
             fxs = FxsSettings(port=i + 1, pcm_slot=i, **settings)  # type: ignore[arg-type]
             port = FxsPort(fxs, self.bus.device(0 if daisy else i), self.clock, reset=gpio,
                            daisy_channel=i if daisy else None)
-            self.slots.append(Slot(port, chip, line))
+            self.slots.append(Slot(port, chip, line, gpio))
 
     def __getitem__(self, index: int) -> Slot:
         return self.slots[index]

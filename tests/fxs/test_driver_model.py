@@ -98,7 +98,15 @@ def test_handset_audio_arrives_in_the_ports_slot_with_the_ports_law() -> None:
 
 def test_reset_line_is_pulsed_before_identification() -> None:
     rig = Rig(("Si3215",), reset=True)
-    assert rig.start() == [[]]
+    chip = rig[0].chip
+    assert chip is not None
+    chip.spi_write(8, 0x00)                              # left over from a previous run: not reset values
+    chip.spi_write(64, 0x01)
+    t0 = rig.clock.now()
+    assert rig.start() == [[]]                           # the pulse restored them: fresh checks pass
+    gpio = rig[0].reset
+    assert gpio is not None and gpio.history == [True, False, True]
+    assert rig.bus.log[0].at - t0 >= 0.1                 # held low 100 ms before the first SPI frame
 
 
 def test_calibration_that_never_finishes_is_a_calibration_alarm() -> None:
@@ -294,6 +302,24 @@ def test_single_power_alarm_is_answered_by_rewriting_the_linefeed() -> None:
     rig.run(0.6)
     assert chip.linefeed == LF_ACTIVE
     assert rig.take(0) == [] and not rig[0].port.in_alarm
+
+
+def test_power_alarm_while_ringing_rewrites_active_and_rings_at_the_next_burst() -> None:
+    rig = Rig(("Si3215",))
+    rig.start()
+    rig.run(0.1)
+    port, chip, t0 = rig[0].port, rig[0].chip, rig.clock.now()
+    assert chip is not None
+    port.handle(StartRinging(1, DE), t0)
+    rig.run(0.3)
+    chip.inject_power_alarm()
+    rig.run(5.5)
+    changes = linefeeds_since(rig, 0, t0)
+    assert changes[0] == (0, LF_RINGING) and changes[1] == (300, LF_OPEN)
+    rewrite = changes[2]
+    assert rewrite[1] == LF_ACTIVE and 300 < rewrite[0] <= 600     # at the next sanity check
+    assert changes[3:] == [(1000, LF_OHT), (5000, LF_RINGING)]
+    assert rig.take(0) == []
 
 
 def test_persistent_power_alarm_puts_the_port_in_alarm_and_recovers_after_decay() -> None:

@@ -203,9 +203,10 @@ class FxsPort:
             return
         want = self.line_state
         if force or want != self._written:
-            if force and want is LineState.RINGING:
-                want = lf.active(self.signals.reversed)   # never re-apply ringing blindly (DAHDI)
-            self.regs.write(r.LINE_STATE, lf.code(want), force=True)
+            # A power-alarm rewrite never re-applies ringing (DAHDI): the rest of this burst is
+            # skipped with the line Active; the cadence rings again at its next burst.
+            code = lf.code(lf.active(self.signals.reversed) if force and want is LineState.RINGING else want)
+            self.regs.write(r.LINE_STATE, code, force=True)
             self._written, self._written_at = want, now
 
     # --- sanity, power alarms, chip reset -------------------------------------------------------
