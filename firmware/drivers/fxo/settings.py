@@ -1,55 +1,26 @@
 """FXO port settings, explicit values; country presets from the DAA table (fact sheet 2.3, 2.5, 2.6, 3.1)."""
 
 # Every timing default is the DAHDI/Asterisk/Xorcom value quoted in the fact sheet unless marked
-# "our choice". `FxoSettings.for_country` fills the country-dependent fields from
-# firmware.telephony (DAA register values, busy/congestion tones, DTMF level) and the small
-# ISO-code and hook-flash tables below.
+# "our choice". `FxoSettings.for_country` fills the country-dependent fields from firmware.telephony
+# (DAA register values, busy/congestion tones, DTMF levels); `for_iso` goes through the country table.
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from firmware.contracts.callerid import CidStandard
 from firmware.contracts.ports import DisconnectMethod
 from firmware.contracts.tones import ToneSpec
 from firmware.dsp.g711 import Law
+from firmware.telephony import countries
 from firmware.telephony import tones as zone_tones
-from firmware.telephony.daa import FAST_PICKUP_DEFAULT, TX_GAIN_OVERRIDE_DB, DaaCountry, daa_mode
+from firmware.telephony.daa import FAST_PICKUP_DEFAULT, TX_GAIN_OVERRIDE_DB, DaaCountry
 
 ECHO_TAILS_MS = (32, 64, 128)  # what spandsp 0.0.6's canceller accepts
 
-# ISO 3166 alpha-2 -> DAHDI opermode (fxo_modes.h names; "UK" accepted as an alias of GB).
-ISO_TO_DAA_MODE: Mapping[str, str] = MappingProxyType({
-    "AR": "ARGENTINA", "AU": "AUSTRALIA", "AT": "AUSTRIA", "BH": "BAHRAIN", "BE": "BELGIUM",
-    "BR": "BRAZIL", "BG": "BULGARIA", "CA": "CANADA", "CL": "CHILE", "CN": "CHINA", "CO": "COLOMBIA",
-    "HR": "CROATIA", "CY": "CYPRUS", "CZ": "CZECH", "DK": "DENMARK", "EC": "ECUADOR", "EG": "EGYPT",
-    "SV": "ELSALVADOR", "FI": "FINLAND", "FR": "FRANCE", "DE": "GERMANY", "GR": "GREECE", "GU": "GUAM",
-    "HK": "HONGKONG", "HU": "HUNGARY", "IS": "ICELAND", "IN": "INDIA", "ID": "INDONESIA", "IE": "IRELAND",
-    "IL": "ISRAEL", "IT": "ITALY", "JP": "JAPAN", "JO": "JORDAN", "KZ": "KAZAKHSTAN", "KW": "KUWAIT",
-    "LV": "LATVIA", "LB": "LEBANON", "LU": "LUXEMBOURG", "MO": "MACAO", "MY": "MALAYSIA", "MT": "MALTA",
-    "MX": "MEXICO", "MA": "MOROCCO", "NL": "NETHERLANDS", "NZ": "NEWZEALAND", "NG": "NIGERIA",
-    "NO": "NORWAY", "OM": "OMAN", "PK": "PAKISTAN", "PE": "PERU", "PH": "PHILIPPINES", "PL": "POLAND",
-    "PT": "PORTUGAL", "RO": "ROMANIA", "RU": "RUSSIA", "SA": "SAUDIARABIA", "SG": "SINGAPORE",
-    "SK": "SLOVAKIA", "SI": "SLOVENIA", "ZA": "SOUTHAFRICA", "KR": "SOUTHKOREA", "ES": "SPAIN",
-    "SE": "SWEDEN", "CH": "SWITZERLAND", "SY": "SYRIA", "TW": "TAIWAN", "TH": "THAILAND", "AE": "UAE",
-    "GB": "UK", "UK": "UK", "US": "USA", "YE": "YEMEN",
-})
-
-# ISO code -> tone zone where the zone key differs from the lower-cased ISO code.
-_ZONE_ALIASES: Mapping[str, str] = MappingProxyType({"GB": "uk", "UK": "uk", "CA": "us", "GU": "us"})
-
-# Hook flash ("timed break recall") we generate, by ISO code. Our choice [infer]: 100 ms where the
-# network uses ETSI-style timed-break recall; DAHDI's 750 ms default elsewhere (fact 3.1).
-_FLASH_100_MS = frozenset({
-    "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "ES", "FI", "FR", "GB", "UK", "GR", "HR", "HU",
-    "IE", "IS", "IT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK", "AU", "NZ", "ZA",
-    "IL",
-})
-DEFAULT_FLASH_MS = 750
+DEFAULT_FLASH_MS = 750  # DAHDI default (fact 3.1); the country preset normally wins
 
 ALL_METHODS: frozenset[DisconnectMethod] = frozenset(DisconnectMethod)
 
@@ -168,14 +139,8 @@ class FxoSettings:
 
     @classmethod
     def for_iso(cls, iso: str, *, port: int, **overrides: Any) -> FxoSettings:
-        """Settings for an ISO 3166 country code ("DE", "GB", "US", ...)."""
-        code = iso.strip().upper()
-        if code not in ISO_TO_DAA_MODE:
-            known = ", ".join(sorted(ISO_TO_DAA_MODE))
-            raise ValueError(f"no DAA preset for country code {iso!r}; known: {known}")
-        zone = _ZONE_ALIASES.get(code, code.lower())
-        if zone not in zone_tones.ZONES:
-            zone = zone_tones.GENERIC_ZONE
-        flash = 100 if code in _FLASH_100_MS else DEFAULT_FLASH_MS
-        overrides.setdefault("flash_ms", flash)
-        return cls.for_country(daa_mode(ISO_TO_DAA_MODE[code]), port=port, tone_zone=zone, **overrides)
+        """Settings for an ISO 3166 country code ("DE", "GB", "US", ...) from the country table:
+        its DAHDI DAA mode, tone zone and hook-flash time. Unknown codes raise ConfigError."""
+        c = countries.country(iso)
+        overrides.setdefault("flash_ms", c.hook_flash_ms)
+        return cls.for_country(c.daa, port=port, tone_zone=c.tone_zone, **overrides)
