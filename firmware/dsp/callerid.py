@@ -71,11 +71,11 @@ class _TxContext:
         self.ie_fields = standard in _FSK
 
     def add(self, field_type: int, body: bytes = b"") -> None:
+        if self.length + 2 * len(body) + 4 > _MAX_MSG:  # worst case with DLE stuffing
+            raise ValueError("caller-ID message too long")
         if self.ie_fields and self.length > 0 and len(body) == _DLE and field_type:
             self._append(bytes([field_type, len(body)]) + body)  # see module docstring
             return
-        if self.length + len(body) + 3 > _MAX_MSG:
-            raise ValueError("caller-ID message too long")
         data = (ctypes.c_uint8 * max(1, len(body))).from_buffer_copy(body or b"\0")
         self.length = self.lib.adsi_add_field(self.handle.ptr, self.buf, self.length, field_type,
                                               data, len(body))
@@ -294,7 +294,12 @@ def _decode_dtmf(data: bytes) -> CallerId:
 
 # --- audio ------------------------------------------------------------------------------------
 class CidSender:
-    """Generates one spill at a time: `start(message)`, then `generate(n)` until `done`."""
+    """Generates one spill at a time: `start(message)`, then `generate(n)` until `done`.
+
+    `level_dbm0` is the FSK carrier level, or for DTMF the level of each of the two tones.
+    `seizure=False` is the off-hook (type II, call-waiting) spill: no channel seizure and
+    80 instead of 180 mark bits. J-CLIP and DTMF spills use spandsp's own preambles.
+    """
 
     def __init__(self, standard: CidStandard, *, level_dbm0: float = -13.0, seizure: bool = True) -> None:
         self.standard = standard

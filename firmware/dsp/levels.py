@@ -1,4 +1,4 @@
-"""Level and frequency measurement helpers (ITU-T G.711 / O.6 digital reference levels), numpy only.
+"""Level and frequency measurement helpers (dBm0 per ITU-T G.100 / G.711 digital reference), numpy only.
 
 Level convention, shared with spandsp (telephony.h DBM0_MAX_SINE_POWER): a full-scale sine
 in 16-bit linear samples is +3.14 dBm0, so 0 dBm0 is a sine of RMS
