@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from firmware.config.dialplan import (
+    CallsConfig,
+    ExtensionConfig,
+    InboundConfig,
+    NumberingConfig,
+    RouteConfig,
+    check_dialplan,
+    default_extensions,
+)
 from firmware.contracts.errors import ConfigError
 from firmware.telephony.countries import country as lookup_country
 
@@ -161,6 +170,14 @@ class Config:
     board: BoardConfig = field(default_factory=BoardConfig)
     fxs: list[FxsPortConfig] = field(default_factory=list)
     fxo: list[FxoPortConfig] = field(default_factory=list)
+    extensions: list[ExtensionConfig] = field(default_factory=list, metadata=doc(
+        "extensions (number, FXS port, name, permission); empty = one per FXS port: 201, 202, ..."))
+    routes: list[RouteConfig] = field(default_factory=list, metadata=doc(
+        "outbound routes, first match wins; empty = the country's default routes over every FXO line"))
+    inbound: list[InboundConfig] = field(default_factory=list, metadata=doc(
+        "where each line's incoming calls ring; lines not listed ring the first extension"))
+    numbering: NumberingConfig = field(default_factory=NumberingConfig)
+    calls: CallsConfig = field(default_factory=CallsConfig)
 
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
@@ -181,7 +198,18 @@ class Config:
                     problems.append((f"{section}[{i}].port", f"the board has no port {port}"))
                 elif kinds[port] != section:
                     problems.append((f"{section}[{i}].port", f"port {port} is an {kinds[port]} port"))
+        problems += check_dialplan(
+            country_iso=self.country, fxs_ports=self.ports_of("fxs"), fxo_ports=self.ports_of("fxo"),
+            extensions=self.extensions, routes=self.routes, inbound=self.inbound, numbering=self.numbering)
         return problems
+
+    def ports_of(self, kind: ModuleType) -> list[int]:
+        """Port numbers of the board's FXS or FXO modules, in order."""
+        return sorted(m.port for m in self.board.modules if m.type == kind)
+
+    def extension_list(self) -> list[ExtensionConfig]:
+        """The extensions in force: the configured ones, else one per FXS port (201, 202, ...)."""
+        return list(self.extensions) or default_extensions(self.ports_of("fxs"))
 
     def fxs_port(self, port: int) -> FxsPortConfig:
         return next((p for p in self.fxs if p.port == port), FxsPortConfig(port=port))

@@ -1,0 +1,180 @@
+"""Engine core: legs, calls, timers and the primitive operations every call flow and feature
+package uses (ring, tones, bridge, fail, far end gone, release a line, end a call with its CDR)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from firmware.contracts.callerid import CallerId
+from firmware.contracts.ports import ForwardDisconnect, Release, StartRinging, StopRinging
+from firmware.contracts.tones import ToneSpec
+from firmware.pbx.cdr import make_cdr
+from firmware.pbx.commands import (
+    AnswerSource,
+    Connect,
+    Direction,
+    Disconnect,
+    Disposition,
+    HangupSide,
+    fxo_leg,
+    fxs_leg,
+)
+from firmware.pbx.hooks import Hooks, extension_resolver
+from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent, FxsState
+from firmware.pbx.routes import Hunter
+from firmware.pbx.settings import PbxSettings
+from firmware.pbx.state import Call, FxoLeg, FxsLeg, Outbox, TimerFn, Timers
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Core:
+    def __init__(self, settings: PbxSettings) -> None:
+        self.settings = settings
+        self.fxs: dict[str, FxsLeg] = {}
+        self.fxo: dict[str, FxoLeg] = {}
+        self.calls: dict[int, Call] = {}
+        self.timers = Timers()
+        self.out = Outbox()
+        self.hunter = Hunter()
+        self.hooks = Hooks(resolvers=[extension_resolver])
+        self.now = 0.0
+        self.wall = EPOCH
+        self._ids = itertools.count(1)
+        self.add_ports(settings)
+
+    def add_ports(self, settings: PbxSettings) -> None:
+        """Create legs for ports not seen before (existing legs keep their state and calls)."""
+        for port in settings.fxs_ports:
+            self.fxs.setdefault(fxs_leg(port), FxsLeg.create(fxs_leg(port), port))
+        for port in settings.fxo_ports:
+            self.fxo.setdefault(fxo_leg(port), FxoLeg.create(fxo_leg(port), port))
+
+    # --- time ------------------------------------------------------------------------------
+    def set_clock(self, now: float, wall: datetime) -> None:
+        self.now, self.wall = now, wall
+
+    def at(self, t: float) -> None:
+        """Move the engine's notion of now to `t` (a timer's deadline), wall clock along with it."""
+        self.wall = self.wall + timedelta(seconds=t - self.now)
+        self.now = t
+
+    def after(self, owner: str, name: str, seconds: float, fn: TimerFn) -> None:
+        self.timers.set(owner, name, self.now + seconds, fn)
+
+    # --- tones -----------------------------------------------------------------------------
+    def tone(self, role: str) -> ToneSpec:
+        return self.settings.tones.by_role(role)
+
+    def play(self, leg: str, role: str) -> None:
+        self.out.play(leg, self.tone(role))
+
+    # --- calls -----------------------------------------------------------------------------
+    def new_call(self, direction: Direction, caller: str, *, from_number: str = "", from_name: str = "",
+                 to: str = "", dialled: str = "", route: str = "", line: str = "") -> Call:
+        call = Call(next(self._ids), direction, caller, self.now, self.wall, from_number=from_number,
+                    from_name=from_name, to=to, dialled=dialled, route=route, line=line)
+        self.calls[call.id] = call
+        return call
+
+    def call_of(self, leg: FxsLeg | FxoLeg) -> Call | None:
+        return None if leg.call is None else self.calls.get(leg.call)
+
+    def answer(self, call: Call, source: AnswerSource) -> None:
+        call.answer, call.answer_wall, call.answer_source = self.now, self.wall, source
+
+    def bridge(self, call: Call, a: str, b: str) -> None:
+        if call.bridged is None:
+            call.bridged = (a, b)
+            self.out.emit(Connect(a, b))
+
+    def unbridge(self, call: Call) -> None:
+        if call.bridged is not None:
+            self.out.emit(Disconnect(*call.bridged))
+            call.bridged = None
+
+    def end_call(self, call: Call, disposition: Disposition, side: HangupSide, reason: str = "") -> None:
+        """Write the CDR and detach both legs; the caller of this puts the legs in their next state."""
+        self.unbridge(call)
+        self.timers.cancel_owner(call.owner)
+        for leg_id in call.parties:
+            leg = self.fxs.get(leg_id) or self.fxo.get(leg_id)
+            if leg is not None and leg.call == call.id:
+                leg.call = None
+        self.calls.pop(call.id, None)
+        self.out.emit(make_cdr(call, self.now, self.wall, disposition, side, reason))
+
+    # --- FXS legs --------------------------------------------------------------------------
+    def ring(self, leg: FxsLeg, call: Call, caller_id: CallerId) -> None:
+        leg.fire(FxsEvent.RING)
+        leg.call = call.id
+        call.callee = leg.id
+        self.out.emit(StartRinging(leg.port, self.settings.ring_cadence, caller_id))
+
+    def fail(self, leg: FxsLeg, role: str, *, sit: bool = False) -> None:
+        """Dialling or set-up failed: `role` tone (after the special information tone if `sit`)."""
+        self.timers.cancel(leg.id, "digits")
+        leg.fire(FxsEvent.FAIL)
+        if sit:
+            self.play(leg.id, "info")
+            info = self.tone("info")
+            seconds = sum(seg.ms for seg in info.segments) / 1000 or 3.0
+            self.after(leg.id, "sit", seconds, lambda at: self._after_sit(leg, role))
+        else:
+            self.play(leg.id, role)
+        self._limit_tone(leg)
+
+    def _after_sit(self, leg: FxsLeg, role: str) -> None:
+        if leg.state is FxsState.RELEASING and leg.id in self.out.tones:
+            self.play(leg.id, role)
+
+    def far_ended(self, leg: FxsLeg, role: str | None = None) -> None:
+        """The other side is gone: a ringing handset stops; an off-hook one hears the hang-up tone."""
+        leg.call = None
+        action = leg.fire(FxsEvent.FAR_ENDED)
+        if action == "stop_ringing":
+            self.out.emit(StopRinging(leg.port))
+            return
+        calls = self.settings.calls
+        if calls.forward_disconnect:
+            self.out.emit(ForwardDisconnect(leg.port, self.settings.timing.kewl_ms))
+        tone = role or calls.hangup_tone
+        if tone == "none":
+            self.out.stop_tone(leg.id)
+        else:
+            self.play(leg.id, tone)
+        self._limit_tone(leg)
+
+    def _limit_tone(self, leg: FxsLeg) -> None:
+        seconds = self.settings.calls.hangup_tone_s
+        if seconds > 0:
+            self.after(leg.id, "tone", seconds, lambda at: self._silence(leg))
+
+    def _silence(self, leg: FxsLeg) -> None:
+        self.timers.cancel(leg.id, "sit")
+        leg.fire(FxsEvent.TONE_TIMEOUT)
+        self.out.stop_tone(leg.id)
+
+    def reset_fxs(self, leg: FxsLeg) -> None:
+        """The handset is on-hook (or the port failed): no tone, no timers, nothing dialled."""
+        self.timers.cancel_owner(leg.id)
+        self.out.stop_tone(leg.id)
+        leg.digits = ""
+
+    # --- FXO legs --------------------------------------------------------------------------
+    def release_line(self, line: FxoLeg) -> None:
+        line.fire(FxoEvent.RELEASE)
+        self.line_released(line)
+
+    def line_released(self, line: FxoLeg) -> None:
+        """The line went to `releasing`: on-hook now, usable again after the guard time."""
+        line.call = None
+        self.timers.cancel_owner(line.id)
+        self.out.emit(Release(line.port))
+        guard = self.settings.calls.line_release_guard_s
+        self.after(line.id, "guard", guard, lambda at: self._guard_done(line))
+
+    def _guard_done(self, line: FxoLeg) -> None:
+        if line.state is FxoState.RELEASING:
+            line.fire(FxoEvent.GUARD_DONE)

@@ -1,0 +1,226 @@
+"""The sans-IO call engine: port events + `now` in, port/media/CDR commands + next deadline out
+(h11-style: no I/O, no clock, no threads). Every leg change goes through the tables in legs.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from firmware.contracts.errors import PbxError
+from firmware.contracts.ports import (
+    CallerIdAck,
+    DigitReceived,
+    HookFlash,
+    LineBattery,
+    LineCalibrated,
+    LineCallerId,
+    LineDisconnect,
+    LinePolarityReversal,
+    LineRingStart,
+    LineRingStop,
+    OffHook,
+    OnHook,
+    PortAlarm,
+    PortAlarmCleared,
+    PortEvent,
+)
+from firmware.pbx.commands import Command, Direction, fxo_leg, fxs_leg
+from firmware.pbx.core import Core
+from firmware.pbx.dialling import Dialling
+from firmware.pbx.flow import Flow
+from firmware.pbx.hooks import Hooks
+from firmware.pbx.inbound import InboundCalls
+from firmware.pbx.internal import InternalCalls
+from firmware.pbx.legs import IGNORE, FxoEvent, FxsEvent
+from firmware.pbx.outbound import OutboundCalls
+from firmware.pbx.settings import PbxSettings
+from firmware.pbx.snapshot import EngineSnapshot, snapshot
+from firmware.pbx.state import Call, FxoLeg, FxsLeg
+
+_FXS_EVENTS: dict[type[PortEvent], FxsEvent] = {
+    OffHook: FxsEvent.OFF_HOOK, OnHook: FxsEvent.ON_HOOK, HookFlash: FxsEvent.FLASH,
+    DigitReceived: FxsEvent.DIGIT, CallerIdAck: FxsEvent.CID_ACK, PortAlarm: FxsEvent.ALARM,
+    PortAlarmCleared: FxsEvent.ALARM_CLEARED,
+}
+_FXO_EVENTS: dict[type[PortEvent], FxoEvent] = {
+    LineRingStart: FxoEvent.RING_START, LineRingStop: FxoEvent.RING_STOP, LineCallerId: FxoEvent.CALLER_ID,
+    LinePolarityReversal: FxoEvent.POLARITY, LineDisconnect: FxoEvent.DISCONNECT,
+    DigitReceived: FxoEvent.DIGIT,
+    PortAlarm: FxoEvent.ALARM, PortAlarmCleared: FxoEvent.ALARM_CLEARED,
+}
+
+
+class Engine:
+    """`handle` and `tick` return the commands to execute; call `tick` at `next_deadline`."""
+
+    def __init__(self, settings: PbxSettings) -> None:
+        self.core = Core(settings)
+        self.internal = InternalCalls(self.core)
+        self.outbound = OutboundCalls(self.core)
+        self.inbound = InboundCalls(self.core)
+        flows: tuple[Flow, ...] = (self.internal, self.outbound, self.inbound)
+        self.flows: dict[Direction, Flow] = {f.direction: f for f in flows}
+        self.dialling = Dialling(self.core, internal=self.internal.start, outside=self.outbound.start)
+        self._fxs_actions: dict[str, Callable[[FxsLeg, PortEvent], None]] = {
+            "dial_tone": lambda leg, e: self.dialling.off_hook(leg),
+            "first_digit": self._digit, "digit": self._digit,
+            "abandon_dialling": lambda leg, e: self.dialling.abandon(leg),
+            "flash": self._flash, "answer": self._answer, "hang_up": self._hang_up,
+            "released": lambda leg, e: self.core.reset_fxs(leg),
+            "alarm": self._fxs_alarm, "alarm_cleared": self._alarm_cleared,
+        }
+        self._fxo_actions: dict[str, Callable[[FxoLeg, PortEvent], None]] = {
+            "incoming": self.inbound.incoming,
+            "ring_on": lambda line, e: self.inbound.ring_on(line),
+            "ring_off": lambda line, e: self.inbound.ring_off(line),
+            "caller_id": self._caller_id,
+            "caller_gone": lambda line, e: self.inbound.caller_gone(line),
+            "answer_polarity": lambda line, e: self._polarity(line, "answer_polarity"),
+            "polarity": lambda line, e: self._polarity(line, "polarity"),
+            "far_hung_up": self._far_hung_up,
+            "alarm": self._fxo_alarm, "alarm_cleared": self._alarm_cleared,
+        }
+
+    # --- public API ---------------------------------------------------------------------------
+    @property
+    def settings(self) -> PbxSettings:
+        return self.core.settings
+
+    @property
+    def hooks(self) -> Hooks:
+        return self.core.hooks
+
+    @property
+    def next_deadline(self) -> float | None:
+        return self.core.timers.next_deadline
+
+    def handle(self, event: PortEvent, now: float, wall: datetime) -> list[Command]:
+        """Apply one port event (timers that expired up to `now` run first)."""
+        self._expire(now, wall)
+        self.core.set_clock(now, wall)
+        if isinstance(event, LineCalibrated):
+            return self.core.out.take()
+        fxs = self.core.fxs.get(fxs_leg(event.port))
+        fxo = self.core.fxo.get(fxo_leg(event.port))
+        if fxs is not None and type(event) in _FXS_EVENTS:
+            self._run_fxs(fxs, event)
+        elif fxo is not None and isinstance(event, LineBattery):
+            self._battery(fxo, event)
+        elif fxo is not None and type(event) in _FXO_EVENTS:
+            self._run_fxo(fxo, event)
+        else:
+            raise PbxError(f"port {event.port}: {type(event).__name__} does not fit any FXS or FXO port")
+        return self.core.out.take()
+
+    def tick(self, now: float, wall: datetime) -> list[Command]:
+        """Run every timer whose deadline is <= now."""
+        self._expire(now, wall)
+        self.core.set_clock(now, wall)
+        return self.core.out.take()
+
+    def snapshot(self, now: float) -> EngineSnapshot:
+        return snapshot(self.core, now)
+
+    def reconfigure(self, settings: PbxSettings) -> list[Command]:
+        """New extensions, routes, plan and timings apply to new calls; calls in progress keep theirs."""
+        self.core.settings = settings
+        self.core.add_ports(settings)
+        return self.core.out.take()
+
+    # --- dispatch -----------------------------------------------------------------------------
+    def _expire(self, now: float, wall: datetime) -> None:
+        core = self.core
+        while (due := core.timers.pop_due(now)) is not None:
+            at, fn = due
+            core.set_clock(at, wall - timedelta(seconds=now - at))
+            fn(at)
+
+    def _run_fxs(self, leg: FxsLeg, event: PortEvent) -> None:
+        action = leg.fire(_FXS_EVENTS[type(event)])
+        if action != IGNORE:
+            self._fxs_actions[action](leg, event)
+
+    def _run_fxo(self, line: FxoLeg, event: PortEvent) -> None:
+        action = line.fire(_FXO_EVENTS[type(event)])
+        if action != IGNORE:
+            self._fxo_actions[action](line, event)
+
+    def _flow(self, call: Call) -> Flow:
+        return self.flows[call.direction]
+
+    # --- FXS actions --------------------------------------------------------------------------
+    def _digit(self, leg: FxsLeg, event: PortEvent) -> None:
+        assert isinstance(event, DigitReceived)
+        self.dialling.digit(leg, event.digit)
+
+    def _flash(self, leg: FxsLeg, event: PortEvent) -> None:
+        call = self.core.call_of(leg)
+        for handler in self.hooks.flash:
+            if handler(self.core, leg, call, self.core.now):
+                return
+
+    def _answer(self, leg: FxsLeg, event: PortEvent) -> None:
+        call = self.core.call_of(leg)
+        if call is None:
+            raise PbxError(f"{leg.id} answered, but no call rings it")
+        self._flow(call).answered(call, leg)
+
+    def _hang_up(self, leg: FxsLeg, event: PortEvent) -> None:
+        call = self.core.call_of(leg)
+        if call is None:
+            self.core.reset_fxs(leg)
+        else:
+            self._flow(call).hung_up(call, leg)
+
+    def _fxs_alarm(self, leg: FxsLeg, event: PortEvent) -> None:
+        reason = _alarm_reason(event)
+        leg.alarm = reason
+        call = self.core.call_of(leg)
+        self.core.reset_fxs(leg)
+        leg.call = None
+        if call is not None:
+            self._flow(call).leg_failed(call, leg.id, f"{leg.id} alarm: {reason}")
+
+    def _alarm_cleared(self, leg: FxsLeg | FxoLeg, event: PortEvent) -> None:
+        leg.alarm = ""
+        if isinstance(leg, FxoLeg):
+            leg.battery_alarm = False
+
+    # --- FXO actions --------------------------------------------------------------------------
+    def _caller_id(self, line: FxoLeg, event: PortEvent) -> None:
+        assert isinstance(event, LineCallerId)
+        self.inbound.caller_id(line, event)
+
+    def _polarity(self, line: FxoLeg, action: str) -> None:
+        call = self.core.call_of(line)
+        if call is not None:
+            self._flow(call).line_polarity(call, line, action)
+
+    def _far_hung_up(self, line: FxoLeg, event: PortEvent) -> None:
+        call = self.core.call_of(line)
+        if call is None:
+            self.core.line_released(line)
+        else:
+            self._flow(call).line_far_hung_up(call, line)
+
+    def _fxo_alarm(self, line: FxoLeg, event: PortEvent) -> None:
+        reason = _alarm_reason(event)
+        line.alarm = reason
+        call = self.core.call_of(line)
+        self.core.timers.cancel_owner(line.id)
+        line.call = None
+        if call is not None:
+            self._flow(call).leg_failed(call, line.id, f"{line.id} alarm: {reason}")
+
+    def _battery(self, line: FxoLeg, event: LineBattery) -> None:
+        if not event.present:
+            line.battery_alarm = True
+            self._run_fxo(line, PortAlarm(event.port, event.at, reason="no line voltage"))
+        elif line.battery_alarm:
+            self._run_fxo(line, PortAlarmCleared(event.port, event.at))
+
+
+def _alarm_reason(event: PortEvent) -> str:
+    if isinstance(event, PortAlarm):
+        return event.reason or event.code.value
+    return "alarm"

@@ -1,0 +1,164 @@
+"""Outbound calls over FXO lines: route choice, permission class, hunting and failover, seize,
+dial (DTMF or pulses), answer by polarity reversal or assumed when dialling is done, release
+(Asterisk chan_dahdi FXS-signalled lines: answer on polarity switch, else "answer" after dialling)."""
+
+from __future__ import annotations
+
+from firmware.contracts.ports import DialDigits, Seize
+from firmware.pbx.commands import AnswerSource, Direction, Disposition, HangupSide
+from firmware.pbx.core import Core
+from firmware.pbx.flow import Flow
+from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent, FxsState
+from firmware.pbx.numbering import EmergencyTarget, OutsideTarget
+from firmware.pbx.numbering_plans import Permission
+from firmware.pbx.routes import Route, RouteChoice
+from firmware.pbx.state import Call, FxoLeg, FxsLeg
+from firmware.telephony.timing import AnalogTiming
+
+
+def dialling_time_s(number: str, pulse: bool, timing: AnalogTiming) -> float:
+    """How long the port needs to send `number` (DTMF tone+pause per digit, or pulse trains)."""
+    if not pulse:
+        return len(number) * (timing.dtmf_on_ms + timing.dtmf_off_ms) / 1000
+    digits = [d for d in number if d.isdigit()]
+    pulses = sum(int(d) or 10 for d in digits)
+    gaps = max(0, len(digits) - 1)
+    pulse_ms = timing.pulse_make_ms + timing.pulse_break_ms
+    return (pulses * pulse_ms + gaps * timing.pulse_interdigit_ms) / 1000
+
+
+class OutboundCalls(Flow):
+    direction = Direction.OUTBOUND
+
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        self._routes: dict[int, Route] = {}
+
+    def start(self, leg: FxsLeg, target: OutsideTarget | EmergencyTarget) -> None:
+        core = self.core
+        me = core.settings.extension_at(leg.port)
+        permission = me.permission if me else Permission.INTERNAL
+        call = core.new_call(Direction.OUTBOUND, leg.id, from_number=me.number if me else "",
+                             from_name=me.name if me else f"Port {leg.port}", dialled=leg.digits)
+        leg.call = call.id
+        leg.fire(FxsEvent.NUMBER_COMPLETE)
+        routes = core.settings.routes
+        if isinstance(target, EmergencyTarget):
+            choice: RouteChoice | None = routes.emergency(target)
+        else:
+            choice = routes.find(target.digits)
+        if choice is None:
+            call.to = leg.digits
+            self._refuse(call, leg, Disposition.FAILED, "no route for this number", sit=True)
+            return
+        call.route, call.to, call.number = choice.route.name, choice.number, choice.number
+        call.permission = permission
+        if not choice.allows(permission):
+            who = me.number if me else f"port {leg.port}"
+            self._refuse(call, leg, Disposition.FAILED,
+                         f"{choice.needs.label} calls are not permitted for {who}", sit=True)
+            return
+        self._routes[call.id] = choice.route
+        call.spare_lines = core.hunter.order(choice.route)
+        self._next_line(call, leg)
+
+    def _refuse(self, call: Call, leg: FxsLeg, disposition: Disposition, reason: str, *, sit: bool) -> None:
+        self._routes.pop(call.id, None)
+        self.core.end_call(call, disposition, HangupSide.SYSTEM, reason)
+        self.core.fail(leg, "congestion", sit=sit and self.core.settings.calls.special_info_tone)
+
+    def _next_line(self, call: Call, caller: FxsLeg) -> None:
+        """Seize the next free line of the call's hunt list, or congestion when none is left."""
+        core = self.core
+        while call.spare_lines:
+            line = core.fxo.get(call.spare_lines.pop(0))
+            if line is not None and line.free:
+                core.hunter.used(self._routes[call.id], line.id)
+                self._seize(call, caller, line)
+                return
+        self._refuse(call, caller, Disposition.CONGESTION, "no free line", sit=False)
+
+    def _seize(self, call: Call, caller: FxsLeg, line: FxoLeg) -> None:
+        core = self.core
+        call.line = call.callee = line.id
+        call.dialling = False
+        line.call = call.id
+        line.fire(FxoEvent.SEIZE)
+        core.out.emit(Seize(line.port))
+        core.bridge(call, caller.id, line.id)  # the caller hears the exchange from now on
+        delay = core.settings.calls.line_dial_delay_s
+        core.after(call.owner, "dial", delay, lambda at: self._dial(call, line))
+
+    def _dial(self, call: Call, line: FxoLeg) -> None:
+        core = self.core
+        settings = core.settings.line(line.id)
+        pulse = settings.pulse if settings else False
+        call.dialling = True
+        core.out.emit(DialDigits(line.port, call.number, pulse=pulse))
+        seconds = dialling_time_s(call.number, pulse, core.settings.timing)
+        core.after(call.owner, "dial_done", seconds, lambda at: self._dial_done(call, line))
+
+    def _dial_done(self, call: Call, line: FxoLeg) -> None:
+        if line.state is not FxoState.SEIZED:
+            return
+        line.fire(FxoEvent.DIAL_DONE)
+        self._answered(call, AnswerSource.ASSUMED)
+
+    def _answered(self, call: Call, source: AnswerSource) -> None:
+        core = self.core
+        core.answer(call, source)
+        caller = core.fxs[call.caller]
+        if caller.state is FxsState.ROUTING:
+            caller.fire(FxsEvent.FAR_ANSWERED)
+
+    def line_polarity(self, call: Call, line: FxoLeg, action: str) -> None:
+        if action == "answer_polarity":
+            self.core.timers.cancel(call.owner, "dial_done")
+            self._answered(call, AnswerSource.POLARITY)
+        elif call.answer_source is AnswerSource.ASSUMED:
+            self.core.answer(call, AnswerSource.POLARITY)  # the real answer, after dialling was done
+
+    def hung_up(self, call: Call, leg: FxsLeg) -> None:
+        core = self.core
+        line = core.fxo[call.line]
+        disposition = Disposition.ANSWERED if call.answer is not None else Disposition.CANCELLED
+        self._routes.pop(call.id, None)
+        core.end_call(call, disposition, HangupSide.CALLER)
+        core.release_line(line)
+        core.reset_fxs(leg)
+
+    def line_far_hung_up(self, call: Call, line: FxoLeg) -> None:
+        core = self.core
+        core.line_released(line)
+        caller = core.fxs[call.caller]
+        if not call.dialling and call.answer is None:  # dropped before we dialled: a failed seizure
+            self._failover(call, caller)
+            return
+        disposition = Disposition.ANSWERED if call.answer is not None else Disposition.FAILED
+        self._routes.pop(call.id, None)
+        core.end_call(call, disposition, HangupSide.CALLEE, "" if call.answer else "the exchange hung up")
+        core.far_ended(caller)
+
+    def leg_failed(self, call: Call, leg_id: str, reason: str) -> None:
+        core = self.core
+        caller = core.fxs[call.caller]
+        if leg_id == call.line and call.answer is None and not call.dialling:
+            core.timers.cancel_owner(call.owner)
+            self._failover(call, caller)
+            return
+        disposition = Disposition.ANSWERED if call.answer is not None else Disposition.FAILED
+        self._routes.pop(call.id, None)
+        line = core.fxo.get(call.line)
+        core.end_call(call, disposition, HangupSide.SYSTEM, reason)
+        if leg_id == call.caller:
+            if line is not None and line.state in (FxoState.SEIZED, FxoState.CONNECTED):
+                core.release_line(line)
+        else:
+            core.far_ended(caller, "congestion")
+
+    def _failover(self, call: Call, caller: FxsLeg) -> None:
+        """The line failed before dialling: try the next line of the hunt list."""
+        self.core.timers.cancel_owner(call.owner)
+        self.core.unbridge(call)
+        call.line = call.callee = ""
+        self._next_line(call, caller)

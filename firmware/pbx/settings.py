@@ -1,0 +1,146 @@
+"""Engine settings derived from the config file: country tables, extensions, numbering plan,
+routes (the country's defaults when none are configured), inbound destinations, call timings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from firmware.config.dialplan import RouteConfig
+from firmware.config.model import Config
+from firmware.config.schema import ConfigProblems, Problem
+from firmware.contracts.callerid import CidTiming
+from firmware.contracts.ports import RingCadence
+from firmware.pbx.commands import fxo_leg, fxs_leg
+from firmware.pbx.numbering import DigitTimeouts, FeatureCode, NumberingPlan
+from firmware.pbx.numbering_plans import Permission, dialling_prefixes
+from firmware.pbx.patterns import Pattern
+from firmware.pbx.routes import Route, RouteTable, default_routes
+from firmware.telephony.countries import Country
+from firmware.telephony.countries import country as lookup_country
+from firmware.telephony.timing import DEFAULT_TIMING, AnalogTiming
+from firmware.telephony.tones import ToneSet
+
+
+@dataclass(frozen=True)
+class Extension:
+    number: str
+    name: str
+    port: int
+    permission: Permission = Permission.NATIONAL
+    call_waiting: bool = True
+
+    @property
+    def leg(self) -> str:
+        return fxs_leg(self.port)
+
+
+@dataclass(frozen=True)
+class LineSettings:
+    leg: str
+    port: int
+    pulse: bool = False            # dial with rotary pulses instead of DTMF
+    caller_id: bool = True         # the line delivers caller ID (FxoPortConfig.caller_id != "off")
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    no_answer_s: float = 60.0
+    hangup_tone: str = "busy"      # "busy", "congestion" or "none"
+    hangup_tone_s: float = 0.0     # 0: until on-hook
+    forward_disconnect: bool = False
+    special_info_tone: bool = False
+    line_dial_delay_s: float = 0.8
+    line_release_guard_s: float = 2.0
+    line_ring_timeout_s: float = 8.0
+    inbound_cid_wait_s: float = 1.5
+
+
+@dataclass(frozen=True, eq=False)
+class PbxSettings:
+    country: Country
+    extensions: tuple[Extension, ...]
+    lines: tuple[LineSettings, ...]
+    plan: NumberingPlan
+    routes: RouteTable
+    inbound: Mapping[str, str] = field(default_factory=dict)   # line leg -> destination number
+    fxs_ports: tuple[int, ...] = ()
+    calls: CallSettings = CallSettings()
+    timing: AnalogTiming = DEFAULT_TIMING
+
+    @property
+    def tones(self) -> ToneSet:
+        return self.country.tones
+
+    @property
+    def ring_cadence(self) -> RingCadence:
+        return self.country.ring_cadence
+
+    @property
+    def cid_before_ring(self) -> bool:
+        return self.country.cid.timing is not CidTiming.AFTER_FIRST_RING
+
+    @property
+    def fxo_ports(self) -> tuple[int, ...]:
+        return tuple(line.port for line in self.lines)
+
+    def extension(self, number: str) -> Extension | None:
+        return next((e for e in self.extensions if e.number == number), None)
+
+    def extension_at(self, port: int) -> Extension | None:
+        return next((e for e in self.extensions if e.port == port), None)
+
+    def line(self, leg: str) -> LineSettings | None:
+        return next((line for line in self.lines if line.leg == leg), None)
+
+    def inbound_destination(self, line: str) -> str | None:
+        """Where a line's incoming calls ring: configured, else the first extension."""
+        if line in self.inbound:
+            return self.inbound[line]
+        return self.extensions[0].number if self.extensions else None
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> PbxSettings:
+        """Everything the engine needs from a config; ConfigProblems if the config is inconsistent."""
+        problems = cfg.check()
+        if problems:
+            raise ConfigProblems([Problem(path, None, message) for path, message in problems])
+        c = lookup_country(cfg.country)
+        prefixes = dialling_prefixes(c.iso)
+        n = cfg.numbering
+        outside = c.outside_prefix if n.outside_prefix is None else n.outside_prefix
+        emergency = c.emergency_numbers if n.emergency is None else tuple(n.emergency)
+        lines = tuple(_line(cfg, port) for port in cfg.ports_of("fxo"))
+        line_ids = [line.leg for line in lines]
+        routes = tuple(_route(r) for r in cfg.routes) or default_routes(prefixes, outside, line_ids)
+        table = RouteTable(routes, prefixes, line_ids)
+        extensions = tuple(Extension(e.number, e.display_name, e.port, Permission.named(e.permission),
+                                     e.call_waiting) for e in cfg.extension_list())
+        plan = NumberingPlan(
+            extensions=[e.number for e in extensions],
+            feature_codes=[FeatureCode(f.code, f.feature, f.argument) for f in n.feature_codes],
+            outside_prefix=outside, emergency=emergency, route_patterns=table.patterns,
+            timeouts=DigitTimeouts(n.first_digit_s, n.inter_digit_s, n.match_s))
+        return cls(country=c, extensions=extensions, lines=lines, plan=plan, routes=table,
+                   inbound=MappingProxyType({i.line: i.destination for i in cfg.inbound}),
+                   fxs_ports=tuple(cfg.ports_of("fxs")), calls=_calls(cfg))
+
+
+def _line(cfg: Config, port: int) -> LineSettings:
+    p = cfg.fxo_port(port)
+    return LineSettings(fxo_leg(port), port, pulse=p.dial == "pulse", caller_id=p.caller_id != "off")
+
+
+def _route(r: RouteConfig) -> Route:
+    permission = None if r.permission == "auto" else Permission.named(r.permission)
+    return Route(r.name, Pattern.parse(r.pattern), tuple(r.lines), r.strip, r.prepend, r.strategy, permission)
+
+
+def _calls(cfg: Config) -> CallSettings:
+    c = cfg.calls
+    return CallSettings(
+        no_answer_s=float(c.no_answer_s), hangup_tone=c.hangup_tone, hangup_tone_s=float(c.hangup_tone_s),
+        forward_disconnect=c.forward_disconnect, special_info_tone=c.special_info_tone,
+        line_dial_delay_s=c.line_dial_delay_ms / 1000, line_release_guard_s=c.line_release_guard_ms / 1000,
+        line_ring_timeout_s=c.line_ring_timeout_s, inbound_cid_wait_s=c.inbound_cid_wait_s)
