@@ -24,7 +24,7 @@ SAMPLE_RATE = 8000
 
 
 def _whole_db(value: float, what: str) -> int:
-    """spandsp takes dB as int; accept only values it can represent exactly enough (0.5 dB)."""
+    """spandsp takes whole dB; round (levels get the fraction back as a gain, limits do not)."""
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite")
     return round(value)
