@@ -81,6 +81,8 @@ class FakeProslic:
             self._armed = False
         elif reg == 64:
             self.regs[64] = (value & 7) << 4 | (value & 7)
+        elif reg in (18, 19, 20):
+            self.regs[reg] = self.regs.get(reg, 0) & ~value & 0xFF      # write 1 to clear
         elif reg == 93:
             self.regs[93] = value & 0x7F
         elif reg == 96:

@@ -36,7 +36,7 @@ from firmware.drivers.fxs import dtmf
 from firmware.drivers.fxs import linefeed as lf
 from firmware.drivers.fxs import registers as r
 from firmware.drivers.fxs.alarm import PowerAlarmCounter, SpiBackoff
-from firmware.drivers.fxs.hook import HookQualifier
+from firmware.drivers.fxs.hook import HookQualifier, HookState
 from firmware.drivers.fxs.proslic import ChipId, InitResult, Proc, bring_up, run_blocking
 from firmware.drivers.fxs.settings import FxsSettings
 from firmware.drivers.fxs.shadow import RegisterShadow
@@ -76,6 +76,10 @@ class FxsPort:
         self._written_at = 0.0
         self._next_scan = self._next_sanity = clock.now()
         self._wake: float | None = None
+        self._deadline = float("inf")
+        self._pending_dr68: int | None = None
+        self._scan_idle = settings.scan_idle_ms / 1000
+        self._scan_active = settings.scan_active_ms / 1000
         self._started = False
         self._stopped = False
 
@@ -102,6 +106,13 @@ class FxsPort:
 
     @property
     def next_deadline(self) -> float:
+        """When `tick` must next be called (refreshed by every public call that changes state)."""
+        return self._deadline
+
+    def _refresh_deadline(self) -> None:
+        self._deadline = self._compute_deadline()
+
+    def _compute_deadline(self) -> float:
         if self._stopped or not self._started:
             return float("inf")
         if self._proc is not None:
@@ -116,6 +127,11 @@ class FxsPort:
     def start(self) -> list[PortEvent]:
         """Reset, identify, init and calibrate; chip faults become a PortAlarm, never an exception."""
         self._started, self._stopped = True, False
+        events = self._start()
+        self._refresh_deadline()
+        return events
+
+    def _start(self) -> list[PortEvent]:
         try:
             fresh = self._pulse_reset()
             proc = bring_up(self.regs, self.settings.chip_config, self._clock.now(), fresh=fresh,
@@ -138,6 +154,7 @@ class FxsPort:
         """Line to Open; the SPI device and GPIO lines belong to the caller."""
         self._stopped = True
         self._proc = None
+        self._deadline = float("inf")
         try:
             self.regs.write(r.LINE_STATE, lf.code(LineState.OPEN), force=True)
         except (BusError, DriverError) as exc:
@@ -147,7 +164,14 @@ class FxsPort:
     def tick(self, now: float) -> list[PortEvent]:
         if self._stopped or not self._started:
             return []
+        if self._quiet_scan(now):
+            return []
         self._wake = None
+        events = self._tick(now)
+        self._refresh_deadline()
+        return events
+
+    def _tick(self, now: float) -> list[PortEvent]:
         try:
             if self._proc is not None:
                 return self._step_recovery(now)
@@ -157,16 +181,36 @@ class FxsPort:
         except (BusError, DriverError) as exc:
             return self._fault(now, exc)
 
+    def _quiet_scan(self, now: float) -> bool:
+        """Fast path for an idle on-hook port whose loop is still open (most ticks on a PBX):
+        one DR68 read and nothing else. False whenever anything else may need doing."""
+        if (self._proc is not None or self.sup.chip_down or now >= self._next_sanity or now < self._next_scan
+                or self._wake is not None or self.hook_q.state is not HookState.ON_HOOK
+                or self.sup.power.deadline is not None or not self.signals.idle
+                or self._written is not self.signals.wanted()):
+            return False
+        try:
+            dr68 = self.regs.bus.read(r.LOOP_STAT)
+        except BusError:
+            return False              # the full tick reads again and reports the fault
+        if dr68 != 0:
+            self._pending_dr68 = dr68  # loop closed, ring trip or garbage: the full tick handles it
+            return False
+        self._next_scan = now + self._scan_idle
+        self._deadline = min(self._next_scan, self._next_sanity)
+        return True
+
     def _run(self, now: float) -> list[PortEvent]:
-        self.signals.poll(now, self.hook_q.off_hook)
+        sig, hook = self.signals, self.hook_q
+        if not sig.idle:
+            sig.poll(now, hook.off_hook)
         events: list[PortEvent] = []
         if now >= self._next_scan:
             events += self._scan(now)
-            fast = self.hook_q.off_hook or self.hook_q.busy or self.signals.busy
-            interval = self.settings.scan_active_ms if fast else self.settings.scan_idle_ms
-            self._next_scan = now + interval / 1000
-        else:
-            events += self._hook_events(now, self.hook_q.expire(now))
+            fast = hook.state is not HookState.ON_HOOK or not sig.idle
+            self._next_scan = now + (self._scan_active if fast else self._scan_idle)
+        elif hook.deadline is not None:
+            events += self._hook_events(now, hook.expire(now))
         self._apply_linefeed(now)
         if now >= self._next_sanity:
             self._next_sanity = now + self.settings.sanity_ms / 1000
@@ -176,9 +220,11 @@ class FxsPort:
         return events
 
     def _scan(self, now: float) -> list[PortEvent]:
-        dr68 = self.regs.read(r.LOOP_STAT)
+        dr68, self._pending_dr68 = self._pending_dr68, None
+        if dr68 is None:
+            dr68 = self.regs.read(r.LOOP_STAT)
         self.sup.check_loop_status(dr68)
-        raw = bool(dr68 & 0x01) or (self.signals.wanted() is LineState.RINGING and bool(dr68 & 0x02))
+        raw = bool(dr68 & 0x01) or (self._written is LineState.RINGING and bool(dr68 & 0x02))
         if self.signals.hook_ignored(now):
             return []
         events = self._hook_events(now, self.hook_q.feed(now, raw))
@@ -291,6 +337,11 @@ class FxsPort:
 
     # --- commands and audio ----------------------------------------------------------------------
     def handle(self, cmd: PortCommand, now: float) -> list[PortEvent]:
+        events = self._handle(cmd, now)
+        self._refresh_deadline()
+        return events
+
+    def _handle(self, cmd: PortCommand, now: float) -> list[PortEvent]:
         if cmd.port != self.port:
             raise ValueError(f"port {self.port}: command for port {cmd.port}")
         sig = self.signals
@@ -330,6 +381,7 @@ class FxsPort:
                 events.append(CallerIdAck(self.port, now, digit=digit))
                 ack_wait = False
                 self._wake = now
+                self._deadline = min(self._deadline, now)
             elif software and not self.signals.seq.active:
                 events.append(DigitReceived(self.port, now, digit=digit, method=DigitMethod.DTMF_SW))
         return events
@@ -342,4 +394,5 @@ class FxsPort:
         out = self.signals.output(n, now)
         if self.signals.seq.index != before or not self.signals.seq.active:
             self._wake = now   # a step ended: tick promptly so the linefeed follows
+            self._deadline = min(self._deadline, now)
         return out

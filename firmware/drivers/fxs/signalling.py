@@ -15,6 +15,7 @@ from firmware.contracts.callerid import CallerId, CidStandard, CidTiming
 from firmware.contracts.ports import LineState, RingCadence
 from firmware.drivers.fxs import callerid as cidseq
 from firmware.drivers.fxs import linefeed as lf
+from firmware.drivers.fxs.callerid import SeqState
 from firmware.drivers.fxs.ringer import NoteKind as RingNoteKind
 from firmware.drivers.fxs.ringer import RingCadencer, RingState
 from firmware.drivers.fxs.settings import FxsSettings
@@ -51,6 +52,9 @@ class LineSignals:
 
     # --- what the line should be ----------------------------------------------------------
     def wanted(self) -> LineState:
+        if self.ringer.state is RingState.IDLE and self.seq.state is SeqState.IDLE \
+                and self.disconnect_until is None:
+            return lf.active(self.reversed)
         if self.disconnect_until is not None:
             return LineState.OPEN
         step_feed = self.seq.linefeed
@@ -76,6 +80,8 @@ class LineSignals:
 
     @property
     def deadline(self) -> float | None:
+        if self.idle:
+            return None
         times = [t for t in (self.ringer.deadline, self.seq.deadline, self.disconnect_until) if t is not None]
         return min(times) if times else None
 
@@ -164,7 +170,16 @@ class LineSignals:
         self._notes(now, self.seq.ack(now))
         return True
 
+    @property
+    def idle(self) -> bool:
+        """Nothing running and nothing waiting to be sent: `poll` has nothing to do."""
+        return (self.ringer.state is RingState.IDLE and self.seq.state is SeqState.IDLE
+                and self.disconnect_until is None
+                and (self.mwi_wanted is None or self.mwi_wanted == self.mwi_sent))
+
     def poll(self, now: float, off_hook: bool) -> None:
+        if self.idle:
+            return
         for _ in range(8):   # ringer and sequencer can hand over to each other within one poll
             notes = self.ringer.poll(now)
             for note in notes:

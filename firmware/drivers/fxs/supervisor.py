@@ -69,8 +69,12 @@ class Supervisor:
                         dr19: int | None = None) -> tuple[list[PortEvent], bool]:
         """Events for a power-counter action and whether the linefeed must be rewritten."""
         if action is Action.REWRITE:
-            log.warning("port %d: power alarm %d (%s), rewriting the linefeed", self.port,
-                        self.power.count, _cause(dr19))
+            if self.power.state is PowerState.PROBING:
+                log.warning("port %d: power alarm count decayed to %d, trying the linefeed again",
+                            self.port, self.power.count)
+            else:
+                log.warning("port %d: power alarm %d (%s), rewriting the linefeed", self.port,
+                            self.power.count, _cause(dr19))
             return [], True
         if action is Action.RAISE:
             reason = (f"port {self.port}: {self.power.count} power alarms ({_cause(dr19)}); line left open, "
