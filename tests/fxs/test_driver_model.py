@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from firmware.contracts.callerid import CallerId
+from firmware.contracts.callerid import CallerId, CidStandard, CidTiming
 from firmware.contracts.ports import (
     AlarmCode,
     CallerIdAck,
@@ -28,13 +28,14 @@ from firmware.contracts.ports import (
     StopRinging,
 )
 from firmware.drivers.fxs import registers as r
-from firmware.dsp.dtmf import DtmfSender
+from firmware.dsp.callerid import CidReceiver
+from firmware.dsp.dtmf import DtmfReceiver, DtmfSender
 from firmware.dsp.g711 import Law
 from firmware.dsp.levels import goertzel_dbm0
 from tests.fxs.rig import Rig
 
 DE = RingCadence("de", (1000, 4000))
-LF_OPEN, LF_ACTIVE, LF_OHT, LF_RINGING, LF_REV_ACTIVE = 0, 1, 2, 4, 5
+LF_OPEN, LF_ACTIVE, LF_OHT, LF_RINGING, LF_REV_ACTIVE, LF_REV_OHT = 0, 1, 2, 4, 5, 6
 
 
 def linefeeds_since(rig: Rig, index: int, t0: float) -> list[tuple[int, int]]:
@@ -396,3 +397,34 @@ def test_daisy_chained_chips_on_one_chip_select() -> None:
     rig[1].line.set_loop(True)
     rig.run(0.1)
     assert [type(e) for e in rig.take(1)] == [OffHook] and rig.take(0) == []
+
+
+# --- caller ID before the first ring, with the real DSP ------------------------------------------
+def test_dtmf_clip_before_the_first_ring_with_line_reversal() -> None:
+    rig = Rig(("Si3215",), cid_standard=CidStandard.DTMF, cid_timing=CidTiming.BEFORE_RING_LINE_REVERSAL)
+    rig.start()
+    rig.run(0.1)
+    t0 = rig.clock.now()
+    rig[0].port.handle(StartRinging(1, DE, CallerId(number="5551234")), t0)
+    rig.run(3.0)
+    heard = np.concatenate(rig[0].line.terminal_end.heard)  # type: ignore[union-attr]
+    assert DtmfReceiver().feed(heard[-3 * 8000:]) == "A5551234C"
+    changes = linefeeds_since(rig, 0, t0)
+    assert [lf for _, lf in changes[:3]] == [LF_REV_OHT, LF_OHT, LF_RINGING]
+    assert changes[2][0] - changes[1][0] >= 250             # polarity restored before the first ring
+
+
+def test_etsi_fsk_after_rp_as() -> None:
+    rig = Rig(("Si3215",), cid_standard=CidStandard.ETSI_V23, cid_timing=CidTiming.BEFORE_RING_RP_AS)
+    rig.start()
+    rig.run(0.1)
+    t0 = rig.clock.now()
+    rig[0].port.handle(StartRinging(1, RingCadence("uk", (400, 200, 400, 2000)),
+                                    CallerId(number="01234567", name="Bob")), t0)
+    rig.run(4.0)
+    heard = np.concatenate(rig[0].line.terminal_end.heard)  # type: ignore[union-attr]
+    [message] = CidReceiver(CidStandard.ETSI_V23).feed(heard[-4 * 8000:])
+    assert message == CallerId(number="01234567", name="Bob")
+    changes = linefeeds_since(rig, 0, t0)
+    assert changes[:2] == [(0, LF_RINGING), (250, LF_OHT)]    # 250 ms ring-pulse alert
+    assert changes[2][1] == LF_RINGING and changes[2][0] > 750
