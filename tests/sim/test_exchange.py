@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ from firmware.drivers.sim.line import TwoWireLine
 from firmware.drivers.sim.pcm import VirtualPcmHighway
 from firmware.drivers.sim.si3050 import Si3050Model
 from firmware.drivers.sim.spi import Family, VirtualSpiBus
+from firmware.drivers.sim.wavio import write_wav
 from firmware.dsp import g711
 from firmware.dsp.callerid import CidReceiver
 from firmware.dsp.dtmf import DtmfSender
@@ -273,6 +275,23 @@ def test_mirror_party_returns_what_the_box_sends() -> None:
     heard = rig.heard(0.5)
     assert dominant_frequency(heard) == pytest.approx(1300.0, abs=3)
     assert dbm0(heard) == pytest.approx(-12.0, abs=1.5)
+
+
+def test_party_plays_a_wav_file(tmp_path: Path) -> None:
+    wav = tmp_path / "announcement.wav"
+    t = np.arange(16000) / 16000                                  # 1 s at 16 kHz: resampled to 8 kHz
+    write_wav(wav, np.round(8000 * np.sin(2 * np.pi * 800 * t)).astype(np.int16), rate=16000)
+    rig = Rig()
+    rig.ex.add_party("9", FarParty(answer_after_rings=0, audio=wav, loop_audio=False))
+    rig.off_hook()
+    rig.run(0.5)
+    sender = DtmfSender()
+    sender.add("9")
+    rig.run(0.3, send=sender.generate)
+    rig.run(0.5)
+    assert dominant_frequency(rig.heard(0.4)) == pytest.approx(800.0, abs=3)
+    rig.run(1.0)
+    assert dbm0(rig.heard(0.3)) < -40                             # played once, then quiet
 
 
 def _connected_call(disconnect: dict[str, bool], hangup_after_s: float | None = 1.0,

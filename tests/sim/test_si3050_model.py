@@ -343,3 +343,20 @@ def test_interrupt_pin_follows_mask_and_source() -> None:
     assert irq.read() is False
     rig.write(4, 0x00)
     assert irq.read() is True
+
+
+def test_replugged_onto_an_fxs_pair_the_daa_follows_that_feed() -> None:
+    """Test-rig wiring: the DAA only reads the pair it is on, whoever feeds it (here a SLIC-like feed)."""
+    rig = Rig(lvs_gain=1.0)
+    rig.line.set_feed(BATTERY)
+    rig.link_up()
+    rig.write(5, 0x09)
+    rig.wait(0.2)
+    slic_pair = TwoWireLine(rig.clock, name="fxs1")
+    slic_pair.set_feed(Feed(volts=-40.0, current_limit_ma=25.0))   # reversed, current-limited
+    rig.daa.line = slic_pair
+    assert rig.line.loop_closed() is False                          # the old pair is released
+    assert slic_pair.loop_closed()
+    rig.wait(0.01)
+    assert rig.lvs() < 0
+    assert abs(rig.read(28) * 1.1 - 25.0) <= 1.1

@@ -306,10 +306,9 @@ class VirtualExchange:
             self.timers.add(t + delay, "answer", self._far_answer)
 
     def _far_answer(self, t: float) -> None:
-        party = self._party
-        assert party is not None
-        party.rings = party.answer_after_rings or 0
-        self._connect(t, party)
+        assert self._party is not None
+        self._party.rings = self._party.answer_after_rings or 0
+        self._connect(t, self._party)
 
     # --- incoming calls --------------------------------------------------------------------------------
     def _schedule_step(self) -> None:
@@ -340,9 +339,8 @@ class VirtualExchange:
         self.timers.cancel("plan")
         self._clips.clear()
         self.dc.ringing = self.dc.reversed = False
-        party = self._party
-        assert party is not None
-        self._connect(t, party)
+        assert self._party is not None
+        self._connect(t, self._party)
 
     # --- connected / clearing --------------------------------------------------------------------------
     def _connect(self, t: float, party: FarParty) -> None:
@@ -398,6 +396,4 @@ class VirtualExchange:
             self._source = None
 
     def _note(self, t: float, text: str) -> None:
-        self.log.append((t, text))
-        if len(self.log) > 2000:
-            del self.log[:1000]
+        self.log = [*self.log[-1999:], (t, text)]
