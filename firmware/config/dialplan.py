@@ -200,8 +200,10 @@ def check_dialplan(*, country_iso: str, fxs_ports: Sequence[int], fxo_ports: Seq
     return problems
 
 
-def _ext_path(i: int, key: str, derived: bool) -> str:
-    return "extensions" if derived else f"extensions[{i}].{key}"
+def _ext_path(i: int, key: str, derived: bool, cause: str = "extensions") -> str:
+    """Where to report a problem: the extension entry, or (for the default extensions, which are
+    not in the file) the setting that clashes with them."""
+    return cause if derived else f"extensions[{i}].{key}"
 
 
 def _check_extensions(exts: Sequence[ExtensionConfig], derived: bool, fxs_ports: Sequence[int],
@@ -223,10 +225,12 @@ def _check_extensions(exts: Sequence[ExtensionConfig], derived: bool, fxs_ports:
             problems.append((_ext_path(i, "port", derived),
                              f"port {ext.port} is not an FXS port on the board"))
         if prefix and ext.number.startswith(prefix):
-            problems.append((path, f"{what} {ext.number} begins with the outside-line prefix {prefix!r}"))
+            problems.append((_ext_path(i, "number", derived, "numbering.outside_prefix"),
+                             f"{what} {ext.number} begins with the outside-line prefix {prefix!r}"))
         for number in emergency:
             if number.startswith(ext.number) or ext.number.startswith(number):
-                problems.append((path, f"{what} {ext.number} overlaps the emergency number {number}"))
+                problems.append((_ext_path(i, "number", derived, "numbering.emergency"),
+                                 f"{what} {ext.number} overlaps the emergency number {number}"))
     return problems
 
 
