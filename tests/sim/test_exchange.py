@@ -529,3 +529,20 @@ def test_echo_is_a_dispersive_delayed_impulse_response() -> None:
     significant = np.flatnonzero(response > response.max() * 0.05)
     assert first >= 32                               # at least the 4 ms echo delay
     assert significant[-1] - significant[0] >= 8     # not a single tap: an FIR for the canceller
+
+
+def test_a_100_ms_timed_break_recall_is_a_flash() -> None:
+    rig = Rig()
+    rig.ex.add_party("1", FarParty(answer_after_rings=0))
+    rig.off_hook()
+    rig.run(0.3)
+    sender = DtmfSender()
+    sender.add("1")
+    rig.run(0.5, send=sender.generate)
+    while (rig.clock.now() + 0.1) - rig.clock.now() >= 0.1:   # a float time where 100 ms reads 99.99..
+        rig.clock.advance(0.0001)
+    rig.on_hook()
+    rig.clock.advance(0.1)
+    rig.off_hook()
+    rig.run(0.5)
+    assert rig.ex.flashes == 1 and rig.ex.dialled == "1" and rig.ex.state is State.CONNECTED

@@ -246,7 +246,7 @@ class VirtualExchange:
 
     def _end_break(self, t: float) -> None:
         self.timers.cancel("clear")
-        ms = (t - self._open_t) * 1000
+        ms = round((t - self._open_t) * 1000, 3)  # float time stamps: a 100 ms break must not read 99.99
         if self.state in (State.DIAL_TONE, State.DIALLING) and self.digits.loop_break(t, ms):
             self._set_state(State.DIALLING)
         elif ms >= DEFAULT_TIMING.pulse_break_max_ms:
