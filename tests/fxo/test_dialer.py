@@ -1,6 +1,8 @@
-"""Dialling out: pulse timing to the millisecond, hook flash, DTMF hand-off, dial-tone wait (fact sheet 3.1)."""
+"""Dialling out: pulse timing to the millisecond, hook flash, DTMF hand-off, dial-tone wait (fact 3.1)."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -37,7 +39,7 @@ def test_pulse_digits_zero_is_ten_pulses_and_digits_are_700_ms_apart() -> None:
     opens = [t for t, closed in log if not closed]
     assert len(opens) == 11
     assert opens[1] - opens[0] == 60 + 700            # digit 1: one break, then the inter-digit pause
-    assert all(b - a == 100 for a, b in zip(opens[1:], opens[2:]))
+    assert all(b - a == 100 for a, b in itertools.pairwise(opens[1:]))
 
 
 def test_pulse_timing_follows_the_settings() -> None:
@@ -106,3 +108,11 @@ def test_cancel_closes_the_loop_and_forgets_the_queue() -> None:
     d.dial("99", pulse=True, now=T0)
     d.cancel()
     assert d.hook_closed and not d.busy and d.next_deadline is None
+
+
+def test_ohs2_on_hook_delay_is_compensated_so_the_line_sees_the_configured_times() -> None:
+    d = Dialer(FxoSettings.for_iso("DE", port=0))      # reg 31 0xAB: OHS2, 3 ms on-hook speed
+    d.dial("2", pulse=True, now=T0)
+    assert run_ticks(d, T0, T0 + 5) == [(0, False), (63, True), (100, False), (163, True)]
+    d.flash(100, T0 + 5)
+    assert d.next_deadline == pytest.approx(T0 + 5.103)

@@ -1,4 +1,4 @@
-"""Si3050 register data, SPI framing, shadow write-on-change and read-back, init sequence (fact sheet 0, 2)."""
+"""Si3050 register data, SPI framing, shadow write-on-change and read-back, init sequence (fact 0, 2)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from firmware.dsp.g711 import Law
 class FakeDaa:
     """Just enough of a Si3050 on SPI to test framing: a register file, reg 2 = 0x03, link flag."""
 
-    def __init__(self, *, present: bool = True, link_after_polls: int | None = 1, sticky: dict[int, int] | None = None):
+    def __init__(self, *, present: bool = True, link_after_polls: int | None = 1,
+                 sticky: dict[int, int] | None = None) -> None:
         self.regs = dict.fromkeys(range(128), 0)
         self.regs[2] = 0x03
         self.present = present
@@ -121,7 +122,8 @@ def test_init_writes_the_country_registers_in_dahdi_order() -> None:
     writes = [(f[1], f[2]) for f in dev.frames if f[0] == 0x20]
     assert writes[0] == (1, 0x80)
     expected = [(33, 0x20), (16, 0x00), (18, 0x02), (24, 0x00), (26, 0xC2), (30, 0x05), (31, 0xAB),
-                (34, 24), (35, 0), (36, 24), (37, 0), (6, 0x00), (5, 0x08), (38, 0), (40, 0), (39, 17), (41, 21)]
+                (34, 24), (35, 0), (36, 24), (37, 0), (6, 0x00), (5, 0x08),
+                (38, 0), (40, 0), (39, 17), (41, 21)]
     assert writes[1:] == expected
     assert country_writes(s)[5] == (30, 5)
     assert init.line_side_part == "Si3019" and init.system_revision == 5

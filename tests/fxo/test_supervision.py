@@ -1,4 +1,4 @@
-"""Disconnect supervision: loop current with safe zone, battery, polarity, selection, idle limit (fact 2.6)."""
+"""Disconnect supervision: loop current and safe zone, battery, polarity, selection, idle limit (2.6)."""
 
 from __future__ import annotations
 

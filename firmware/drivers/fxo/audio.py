@@ -21,6 +21,11 @@ from firmware.drivers.fxo.settings import FxoSettings
 from firmware.dsp import levels
 
 Samples = npt.NDArray[np.int16]
+DIAL_TONE_WINDOW = 320  # 40 ms
+CID_BUFFER = 16000      # 2 s of on-hook audio kept while a caller-ID window is open
+_FSK = {CidStandard.BELL202, CidStandard.ETSI_V23}
+_BELL_TONES = (1200.0, 2200.0)   # mark, space (fact sheet 3.3)
+_V23_TONES = (1300.0, 2100.0)
 
 
 class Canceller(Protocol):
@@ -91,6 +96,8 @@ class FxoAudio:
         self._cid: dict[CidStandard, CidDecoder] = {}
         self._sender: DigitSender | None = None
         self._tone_run = 0.0
+        self._dt_buf = np.zeros(0, dtype=np.int16)
+        self._cid_buf = np.zeros(0, dtype=np.int16)
         self._idle_rms = levels.dbm0_to_rms(settings.idle_level_dbm0)
 
     # --- off-hook -------------------------------------------------------------------------------
@@ -104,6 +111,7 @@ class FxoAudio:
         if self.s.busy_tones and DisconnectMethod.BUSY_TONE in self.s.disconnect_methods:
             self._tones = self.kit.tones(self.s.busy_tones)
         self._tone_run = 0.0
+        self._dt_buf = np.zeros(0, dtype=np.int16)
 
     def end_call(self) -> None:
         if self._tones is not None:
@@ -129,16 +137,28 @@ class FxoAudio:
         return float(np.sqrt(np.mean(x * x))) > self._idle_rms
 
     def dial_tone(self, block: Samples) -> bool:
-        """Feed a received block; True once a dial tone has been steady for dial_tone_min_ms."""
-        if len(block) < 40:
-            return False
-        level = levels.dbm0(block)
-        best = max(levels.goertzel_dbm0(block, f) for f in self.s.dial_tone_freqs)
-        if level > -40.0 and best >= level - 4.0:
-            self._tone_run += len(block) / 8000.0
-        else:
-            self._tone_run = 0.0
+        """Feed a received block; True once a dial tone has been steady for dial_tone_min_ms.
+
+        Analysed in 40 ms windows (resolution enough to separate 350 from 440 Hz): present when the
+        strongest spectral peaks sit on dial-tone frequencies and carry nearly all the power."""
+        self._dt_buf = np.concatenate([self._dt_buf, block])
+        while len(self._dt_buf) >= DIAL_TONE_WINDOW:
+            window, self._dt_buf = self._dt_buf[:DIAL_TONE_WINDOW], self._dt_buf[DIAL_TONE_WINDOW:]
+            if self._is_dial_tone(window):
+                self._tone_run += DIAL_TONE_WINDOW / 8000.0
+            else:
+                self._tone_run = 0.0
         return self._tone_run * 1000.0 >= self.s.dial_tone_min_ms
+
+    def _is_dial_tone(self, window: Samples) -> bool:
+        level = levels.dbm0(window)
+        if level < -40.0:
+            return False
+        peaks = levels.spectrum_peaks(window, count=2, floor_db=10.0)
+        if not peaks or not all(any(abs(f - d) <= 15.0 for d in self.s.dial_tone_freqs) for f, _ in peaks):
+            return False
+        power = sum(10.0 ** (db / 10.0) for _, db in peaks)
+        return 10.0 * float(np.log10(power)) >= level - 3.0
 
     # --- DTMF dialling ------------------------------------------------------------------------
     def queue_dtmf(self, digits: str) -> None:
@@ -166,17 +186,27 @@ class FxoAudio:
         for dec in self._cid.values():
             dec.close()
         self._cid.clear()
+        self._cid_buf = np.zeros(0, dtype=np.int16)
 
     @property
     def cid_open(self) -> bool:
         return bool(self._cid)
 
     def decode_cid(self, block: Samples) -> list[tuple[CidStandard, CallerId]]:
+        """Feed every running receiver; (standard, caller ID) for each message decoded.
+
+        The Bell 202 and V.23 demodulators both decode either FSK (1200/2200 vs 1300/2100 Hz are
+        close), so when both run, an FSK result is labelled by measuring which mark/space pair the
+        received spill actually used."""
+        self._cid_buf = np.concatenate([self._cid_buf, block])[-CID_BUFFER:]
         found: list[tuple[CidStandard, CallerId]] = []
         for std, dec in self._cid.items():
             for msg in dec.feed(block):
                 if isinstance(msg, CallerId):
                     found.append((std, msg))
+        if found and set(self._cid) >= _FSK:
+            flavour = fsk_flavour(self._cid_buf)
+            found = [(flavour if std in _FSK else std, cid) for std, cid in found]
         return found
 
     @staticmethod
@@ -187,6 +217,14 @@ class FxoAudio:
     def close(self) -> None:
         self.close_cid()
         self.end_call()
+
+
+def fsk_flavour(audio: Samples) -> CidStandard:
+    """BELL202 or ETSI_V23, by which mark/space pair carries more power in `audio`."""
+    def power(freqs: tuple[float, float]) -> float:
+        return sum(10.0 ** (levels.goertzel_dbm0(audio, f) / 10.0) for f in freqs)
+
+    return CidStandard.BELL202 if power(_BELL_TONES) > power(_V23_TONES) else CidStandard.ETSI_V23
 
 
 def _fit(block: Samples, n: int) -> Samples:

@@ -36,11 +36,12 @@ class LineCalibrator:
 
     def __init__(self, port: int, plan: CalibrationPlan, *, configured_acim: int,
                  loop_threshold_ma: float = 3.3, loop_debounce_ms: int = 80, loop_safe_zone_ms: int = 650,
-                 polarity_delay_ms: int = 600) -> None:
+                 polarity_delay_ms: int = 600, battery_threshold_v: float = 3.0) -> None:
         self.port, self.plan, self.configured_acim = port, plan, configured_acim
         self.fsm: Machine[CalPhase, CalEvent] = Machine("line calibration", port, TABLE, CalPhase.IDLE)
         self.signals = SignalLog(loop_threshold_ma=loop_threshold_ma, loop_debounce_ms=loop_debounce_ms,
-                                 loop_safe_zone_ms=loop_safe_zone_ms, polarity_delay_ms=polarity_delay_ms)
+                                 loop_safe_zone_ms=loop_safe_zone_ms, polarity_delay_ms=polarity_delay_ms,
+                                 battery_threshold_v=battery_threshold_v)
         self.evidence: list[str] = []
         self.errors: list[str] = []
         self.deadline: float | None = None
@@ -124,18 +125,19 @@ class LineCalibrator:
         self.quiet_since = now
         self.deadline = now + self.plan.answer_wait_s
 
-    def polarity(self, now: float) -> list[CalAction]:
+    def polarity(self, now: float, onset: float | None = None) -> list[CalAction]:
         if self.phase is CalPhase.OUT_WAIT_ANSWER:
             self.evidence.append(f"polarity reversed {ms(now - self._dialled_at)} ms after dialling: "
                                  "answer supervision")
             self.signals.answered(now)
             return self._answered(now)
-        if self.signals.polarity(now, self.phase.value):
+        if self.signals.polarity(now, now if onset is None else onset):
             return self._signal(now)
         return []
 
-    def battery(self, present: bool, volts: float, now: float) -> list[CalAction]:
-        if not present and self.signals.battery_lost(now, volts):
+    def battery(self, present: bool, volts: float, now: float, onset: float | None = None) -> list[CalAction]:
+        began = now if onset is None else onset
+        if not present and self._listening() and self.signals.battery_lost(began, volts):
             return self._signal(now)
         return []
 

@@ -89,7 +89,10 @@ def learn_tone(samples: npt.NDArray[np.int16], *, min_level_dbm0: float = -45.0,
         return None
     if off_ms and not (80 <= on_ms <= 2500 and 80 <= off_ms <= 5000):
         return None
-    return LearntTone(tuple(freqs), int(on_ms), int(off_ms), levels.dbm0(samples))
+    # per-component level while on: the block average raised by the duty cycle, split over components
+    duty_db = 10.0 * math.log10((on_ms + off_ms) / on_ms) if off_ms else 0.0
+    level = levels.dbm0(samples) + duty_db - 10.0 * math.log10(len(freqs))
+    return LearntTone(tuple(freqs), int(on_ms), int(off_ms), level)
 
 
 def same_tone(a: LearntTone, b: LearntTone) -> bool:

@@ -23,8 +23,10 @@ class Signal:
 
 class SignalLog:
     def __init__(self, *, loop_threshold_ma: float = 3.3, loop_debounce_ms: int = 80,
-                 loop_safe_zone_ms: int = 650, polarity_delay_ms: int = 600) -> None:
+                 loop_safe_zone_ms: int = 650, polarity_delay_ms: int = 600,
+                 battery_threshold_v: float = 3.0) -> None:
         self.loop_threshold_ma = loop_threshold_ma
+        self.battery_threshold_v = battery_threshold_v
         self.loop_debounce_s = loop_debounce_ms / 1000.0
         self.safe_zone_s = loop_safe_zone_ms / 1000.0
         self.polarity_delay_s = polarity_delay_ms / 1000.0
@@ -55,17 +57,21 @@ class SignalLog:
         return True
 
     # --- signals ---------------------------------------------------------------------------
-    def polarity(self, now: float, phase: str) -> bool:
+    def polarity(self, now: float, onset: float) -> bool:
+        """A debounced reversal reported at `now` that began at `onset`."""
         if now - self.reference <= self.polarity_delay_s:
             return False
         self.reference = now
-        return self._log(DisconnectMethod.POLARITY_REVERSAL, now, "polarity reversed")
+        return self._log(DisconnectMethod.POLARITY_REVERSAL, onset, "polarity reversed")
 
-    def battery_lost(self, now: float, volts: float) -> bool:
-        return self._log(DisconnectMethod.BATTERY_DROP, now, f"battery dropped to {abs(volts):.0f} V")
+    def battery_lost(self, onset: float, volts: float) -> bool:
+        return self._log(DisconnectMethod.BATTERY_DROP, onset, f"battery dropped to {abs(volts):.0f} V")
 
     def loop_current(self, ma: float, volts: float, now: float) -> bool:
-        if now - self.call_start < self.safe_zone_s:
+        """Loop current below threshold for the debounce time while the battery is still there (a
+        current drop without battery is the battery drop, as Xorcom's power-denial check has it)."""
+        if now - self.call_start < self.safe_zone_s or abs(volts) < self.battery_threshold_v:
+            self.low_since = None
             return False
         if abs(ma) >= self.loop_threshold_ma:
             self.low_since = None

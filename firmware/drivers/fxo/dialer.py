@@ -4,7 +4,10 @@
 # n x [break, make] with the last make stretched to the inter-digit pause. Segment ends are
 # deadlines; the port ticks at them (5-10 ms scan while dialling) and each segment is timed from
 # the moment its OH write went out, so a late tick lengthens one segment but never shortens one.
-# A hook flash holds the loop open for the flash time. DTMF digits are handed to the port, which
+# A hook flash holds the loop open for the flash time. With OHS2 set (reg 31 bit 3, ETSI countries)
+# the line side needs 3 ms to open the loop after OH is cleared [ds], so the line would see every
+# break 3 ms short and every make 3 ms long: OH timing is corrected by that delay so the exchange
+# sees the configured break, make and flash times. DTMF digits are handed to the port, which
 # plays them through the DTMF sender and reports back when the sender ran dry.
 # Jobs (digit strings, flashes) queue in order; an optional dial-tone wait precedes the first job.
 
@@ -19,6 +22,8 @@ from firmware.drivers.fxo.settings import FxoSettings
 
 DTMF_DIGITS = "0123456789*#ABCD"
 PULSE_DIGITS = "0123456789"
+OHS2_BIT = 0x08          # reg 31
+OHS2_DELAY_MS = 3        # mean on-hook speed with OHS2 = 1 [ds]
 
 
 class DialState(enum.Enum):
@@ -74,15 +79,21 @@ class _Job:
     ms: int = 0
 
 
-def pulse_segments(digits: str, make_ms: int, break_ms: int, interdigit_ms: int) -> list[tuple[bool, int]]:
-    """(loop closed?, ms) segments for pulse-dialling `digits`."""
+def pulse_segments(digits: str, make_ms: int, break_ms: int, interdigit_ms: int,
+                   on_hook_delay_ms: int = 0) -> list[tuple[bool, int]]:
+    """(OH closed?, ms) segments for pulse-dialling `digits`, corrected for the on-hook delay."""
     segments: list[tuple[bool, int]] = []
+    d_ms = on_hook_delay_ms
     for d in digits:
         count = 10 if d == "0" else int(d)
         for i in range(count):
-            segments.append((False, break_ms))
-            segments.append((True, interdigit_ms if i == count - 1 else make_ms))
+            segments.append((False, break_ms + d_ms))
+            segments.append((True, (interdigit_ms if i == count - 1 else make_ms) - d_ms))
     return segments
+
+
+def on_hook_delay_ms(reg31: int) -> int:
+    return OHS2_DELAY_MS if reg31 & OHS2_BIT else 0
 
 
 def check_digits(digits: str, *, pulse: bool) -> str:
@@ -109,6 +120,7 @@ class Dialer:
         self.deadline: float | None = None
         self.pending_dtmf = ""
         self.dial_tone_timed_out = False
+        self.on_hook_delay_ms = on_hook_delay_ms(settings.reg31)
 
     # --- state ---------------------------------------------------------------------------------
     @property
@@ -218,10 +230,10 @@ class Dialer:
             self.deadline = None
         elif job.kind == "pulse":
             self.segments = pulse_segments(job.digits, self.s.pulse_make_ms, self.s.pulse_break_ms,
-                                           self.s.pulse_interdigit_ms)
+                                           self.s.pulse_interdigit_ms, self.on_hook_delay_ms)
             self.fsm.fire(DialEvent.START_PULSE)
             _closed, length = self.segments.pop(0)
             self.deadline = now + length / 1000.0
         else:
             self.fsm.fire(DialEvent.START_FLASH)
-            self.deadline = now + job.ms / 1000.0
+            self.deadline = now + (job.ms + self.on_hook_delay_ms) / 1000.0

@@ -272,11 +272,14 @@ class FxoPort:
             self._apply_hook(now)
         return []
 
-    def dial(self, digits: str, *, pulse: bool, now: float) -> None:
+    def dial(self, digits: str, *, pulse: bool, now: float, wait_for_dial_tone: bool | None = None) -> None:
+        """Queue digits (seizing the line first if on-hook); the first digits after seizing wait for
+        dial tone when the settings (or the caller) ask for it."""
         if not self.off_hook:
             self.go_off_hook(now)
         self.sig.sup.mark_outgoing()
-        if self.s.wait_for_dial_tone and not self._dialled_since_seize:
+        wait = self.s.wait_for_dial_tone if wait_for_dial_tone is None else wait_for_dial_tone
+        if wait and not self._dialled_since_seize:
             self.dialer.wait_for_dial_tone(now)
         self._dialled_since_seize = True
         self.dialer.dial(digits, pulse=pulse, now=now)

@@ -71,7 +71,8 @@ class CalibrationGlue:
                                   loop_threshold_ma=s.loop_current_threshold_ma,
                                   loop_debounce_ms=s.loop_current_debounce_ms,
                                   loop_safe_zone_ms=s.loop_safe_zone_ms,
-                                  polarity_delay_ms=s.polarity_on_answer_delay_ms)
+                                  polarity_delay_ms=s.polarity_on_answer_delay_ms,
+                                  battery_threshold_v=s.battery_threshold_v)
         return self._run(self.cal.start(now), now)
 
     def abort(self, reason: str, now: float) -> list[PortEvent]:
@@ -91,9 +92,10 @@ class CalibrationGlue:
             elif isinstance(ev, LineRingStop):
                 actions += cal.ring_stopped(tuple(p.sig.ring.cadence), now)
             elif isinstance(ev, LineBattery):
-                actions += cal.battery(ev.present, p.line_volts, now)
+                onset = now - p.s.battery_debounce_ms / 1000.0
+                actions += cal.battery(ev.present, p.line_volts, now, onset)
             elif isinstance(ev, LinePolarityReversal) and p.off_hook:
-                actions += cal.polarity(now)
+                actions += cal.polarity(now, now - p.s.polarity_debounce_ms / 1000.0)
             elif isinstance(ev, LineDisconnect) and not p.off_hook:
                 actions += cal.call_gone(now)
         if p.off_hook:
@@ -134,7 +136,7 @@ class CalibrationGlue:
             elif action.kind is ActionKind.RELEASE and p.off_hook:
                 p.go_on_hook(now)
             elif action.kind is ActionKind.DIAL:
-                p.dial(action.digits, pulse=action.pulse, now=now)
+                p.dial(action.digits, pulse=action.pulse, now=now, wait_for_dial_tone=True)
             elif action.kind is ActionKind.SET_ACIM and p.ready:
                 p.shadow.write(r.AC_TERM, action.acim)
         if cal is not None and cal.done and cal.result is not None:

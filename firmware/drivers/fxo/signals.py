@@ -17,6 +17,7 @@ from firmware.contracts.ports import (
     LineRingStop,
     PortEvent,
 )
+from firmware.drivers.fxo import registers as r
 from firmware.drivers.fxo.battery import LineMonitor
 from firmware.drivers.fxo.callerid import CidTrigger, CidWindow, IncomingCall
 from firmware.drivers.fxo.ring import RingQualifier
@@ -37,6 +38,7 @@ class LineSignals:
         self.cid = CidWindow(s.port, standard=s.cid_standard, window_ms=s.cid_window_ms)
         self.incoming = IncomingCall(ring_timeout_ms=s.ring_timeout_ms)
         self.off_hook = False
+        self.rdt = False   # reg 5 RDT (latched "ring detected"): wakes the fast scan
 
     # --- hook ---------------------------------------------------------------------------------
     def seized(self, now: float) -> bool:
@@ -66,6 +68,7 @@ class LineSignals:
     # --- samples ------------------------------------------------------------------------------
     def sample(self, reg5: int, volts: float, loop_ma: float, now: float) -> list[PortEvent]:
         events: list[PortEvent] = []
+        self.rdt = bool(reg5 & r.RDT) and not self.off_hook
         for ev in self.line.sample(volts, now, off_hook=self.off_hook):
             events.append(ev)
             events += self._line_event(ev, now)
@@ -121,8 +124,10 @@ class LineSignals:
 
     @property
     def busy(self) -> bool:
-        """Something is being debounced or timed closely: scan fast."""
-        return self.off_hook or self.ring.busy or self.line.debouncing
+        """Something is being debounced or timed closely: scan fast. The latched RDT bit counts too:
+        an idle scan period can alias with the ring frequency (20 ms against 25 Hz sees only zero
+        crossings), the 5 ms scan cannot."""
+        return self.off_hook or self.ring.busy or self.line.debouncing or self.rdt
 
     def next_deadline(self) -> float | None:
         times = [self.ring.next_deadline, self.line.next_deadline(self.off_hook), self.cid.next_deadline,
