@@ -94,7 +94,7 @@ class AnswerSource(enum.Enum):
 class CdrRecord:
     call_id: int
     direction: Direction
-    start: datetime
+    start: datetime            # number complete (inbound: first ring or caller ID)
     answer: datetime | None
     end: datetime
     duration_s: int            # end - start, whole seconds (rounded)

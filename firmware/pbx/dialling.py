@@ -35,7 +35,7 @@ class Dialling:
         leg.digits = ""
         core.play(leg.id, "dial")
         timeout = core.settings.plan.timeouts.first_digit_s
-        core.after(leg.id, "digits", timeout, lambda at: self._timed_out(leg, "no digit dialled"))
+        core.after(leg.id, "digits", timeout, lambda at: self._no_digit(leg))
 
     def digit(self, leg: FxsLeg, digit: str) -> None:
         """A digit in dial_tone/collecting (the leg is already `collecting`)."""
@@ -70,7 +70,8 @@ class Dialling:
     def _incomplete(self, leg: FxsLeg) -> None:
         self.unknown(leg, "number incomplete")
 
-    def _timed_out(self, leg: FxsLeg, reason: str) -> None:
+    def _no_digit(self, leg: FxsLeg) -> None:
+        """First-digit timeout: congestion, no CDR (nothing was dialled)."""
         if leg.state is FxsState.DIAL_TONE:
             self.core.fail(leg, "congestion")
 

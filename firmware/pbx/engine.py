@@ -27,8 +27,7 @@ from firmware.contracts.ports import (
 from firmware.pbx.commands import Command, Direction, fxo_leg, fxs_leg
 from firmware.pbx.core import Core
 from firmware.pbx.dialling import Dialling
-from firmware.pbx.flow import Flow
-from firmware.pbx.hooks import Hooks
+from firmware.pbx.hooks import Flow, Hooks
 from firmware.pbx.inbound import InboundCalls
 from firmware.pbx.internal import InternalCalls
 from firmware.pbx.legs import IGNORE, FxoEvent, FxsEvent
@@ -183,8 +182,6 @@ class Engine:
 
     def _alarm_cleared(self, leg: FxsLeg | FxoLeg, event: PortEvent) -> None:
         leg.alarm = ""
-        if isinstance(leg, FxoLeg):
-            leg.battery_alarm = False
 
     # --- FXO actions --------------------------------------------------------------------------
     def _caller_id(self, line: FxoLeg, event: PortEvent) -> None:
@@ -213,11 +210,10 @@ class Engine:
             self._flow(call).leg_failed(call, line.id, f"{line.id} alarm: {reason}")
 
     def _battery(self, line: FxoLeg, event: LineBattery) -> None:
-        if not event.present:
-            line.battery_alarm = True
-            self._run_fxo(line, PortAlarm(event.port, event.at, reason="no line voltage"))
-        elif line.battery_alarm:
-            self._run_fxo(line, PortAlarmCleared(event.port, event.at))
+        """Line voltage came or went. Not a leg event: a short drop in a call is the exchange's
+        disconnect signal (reported as LineDisconnect), a lasting one on-hook becomes PortAlarm;
+        meanwhile hunting skips the line."""
+        line.battery = event.present
 
 
 def _alarm_reason(event: PortEvent) -> str:

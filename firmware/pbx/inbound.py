@@ -12,7 +12,7 @@ from firmware.contracts.callerid import CallerId, CidAbsence
 from firmware.contracts.errors import PbxError
 from firmware.contracts.ports import LineCallerId, PortEvent, Seize
 from firmware.pbx.commands import AnswerSource, Direction, Disposition, HangupSide
-from firmware.pbx.flow import Flow
+from firmware.pbx.hooks import Flow
 from firmware.pbx.legs import FxoEvent, FxsState
 from firmware.pbx.state import Call, FxoLeg, FxsLeg
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from firmware.contracts.callerid import CallerId
 from firmware.pbx.commands import AnswerSource, Direction, Disposition, HangupSide
-from firmware.pbx.flow import Flow
+from firmware.pbx.hooks import Flow
 from firmware.pbx.legs import FxsEvent, FxsState
 from firmware.pbx.state import Call, FxsLeg
 

@@ -151,6 +151,8 @@ FXO_TABLE: Table[FxoState, FxoEvent] = MappingProxyType({
     (_O.SEIZED, _OE.POLARITY): (_O.CONNECTED, "answer_polarity"),
     (_O.SEIZED, _OE.DISCONNECT): (_O.RELEASING, "far_hung_up"),
     (_O.SEIZED, _OE.DIGIT): (_O.SEIZED, IGNORE),
+    **{(s, e): (s, IGNORE) for s in (_O.SEIZED, _O.CONNECTED)  # glare: ringing we went off-hook into
+       for e in (_OE.RING_START, _OE.RING_STOP, _OE.CALLER_ID)},
     (_O.SEIZED, _OE.RELEASE): (_O.RELEASING, "release"),
     (_O.CONNECTED, _OE.POLARITY): (_O.CONNECTED, "polarity"),
     (_O.CONNECTED, _OE.DISCONNECT): (_O.RELEASING, "far_hung_up"),
@@ -240,3 +242,8 @@ def actions(table: Table[S, E]) -> set[str]:
 
 def events_of(table: Table[S, E], state: S) -> Iterable[E]:
     return [e for (s, e) in table if s == state]
+
+
+if __name__ == "__main__":  # python -m firmware.pbx.legs > legs.md: both diagrams as Mermaid
+    print("```mermaid\n" + to_mermaid(FXS_TABLE, FxsState.IDLE) + "```\n")
+    print("```mermaid\n" + to_mermaid(FXO_TABLE, FxoState.IDLE) + "```")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from firmware.contracts.ports import DialDigits, Seize
 from firmware.pbx.commands import AnswerSource, Direction, Disposition, HangupSide
 from firmware.pbx.core import Core
-from firmware.pbx.flow import Flow
+from firmware.pbx.hooks import Flow
 from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent, FxsState
 from firmware.pbx.numbering import EmergencyTarget, OutsideTarget
 from firmware.pbx.numbering_plans import Permission
@@ -51,8 +51,7 @@ class OutboundCalls(Flow):
             call.to = leg.digits
             self._refuse(call, leg, Disposition.FAILED, "no route for this number", sit=True)
             return
-        call.route, call.to, call.number = choice.route.name, choice.number, choice.number
-        call.permission = permission
+        call.route, call.to = choice.route.name, choice.number
         if not choice.allows(permission):
             who = me.number if me else f"port {leg.port}"
             self._refuse(call, leg, Disposition.FAILED,
@@ -94,8 +93,8 @@ class OutboundCalls(Flow):
         settings = core.settings.line(line.id)
         pulse = settings.pulse if settings else False
         call.dialling = True
-        core.out.emit(DialDigits(line.port, call.number, pulse=pulse))
-        seconds = dialling_time_s(call.number, pulse, core.settings.timing)
+        core.out.emit(DialDigits(line.port, call.to, pulse=pulse))
+        seconds = dialling_time_s(call.to, pulse, core.settings.timing)
         core.after(call.owner, "dial_done", seconds, lambda at: self._dial_done(call, line))
 
     def _dial_done(self, call: Call, line: FxoLeg) -> None:

@@ -12,7 +12,6 @@ from firmware.contracts.callerid import CallerId
 from firmware.contracts.tones import ToneSpec
 from firmware.pbx.commands import AnswerSource, Command, Direction, Disposition, PlayTone, StopTone
 from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent, FxsState, LegMachine, fxo_machine, fxs_machine
-from firmware.pbx.numbering_plans import Permission
 
 
 @dataclass
@@ -43,7 +42,7 @@ class FxoLeg:
     machine: LegMachine[FxoState, FxoEvent]
     call: int | None = None
     alarm: str = ""
-    battery_alarm: bool = False
+    battery: bool = True      # line voltage present (LineBattery); a dead line is skipped by hunting
 
     @classmethod
     def create(cls, leg_id: str, port: int) -> FxoLeg:
@@ -55,7 +54,7 @@ class FxoLeg:
 
     @property
     def free(self) -> bool:
-        return self.machine.state is FxoState.IDLE
+        return self.machine.state is FxoState.IDLE and self.battery
 
     def fire(self, event: FxoEvent) -> str:
         return self.machine.fire(event)
@@ -82,8 +81,6 @@ class Call:
     answer_source: AnswerSource | None = None
     bridged: tuple[str, str] | None = None
     # outbound
-    number: str = ""
-    permission: Permission = Permission.INTERNAL
     spare_lines: list[str] = field(default_factory=list)
     dialling: bool = False                 # DialDigits sent to the current line
     # inbound

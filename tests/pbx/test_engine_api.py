@@ -129,3 +129,16 @@ def test_next_deadline_is_none_when_nothing_waits() -> None:
     assert rig.engine.next_deadline is not None
     rig.on_hook(1)
     assert rig.engine.next_deadline is None
+
+
+def test_the_engine_never_reads_the_clock_or_does_io() -> None:
+    import pathlib
+    import re
+
+    import firmware.pbx
+    forbidden = re.compile(r"\bimport (time|threading|socket|sqlite3|pjsua2|asyncio)\b|"
+                           r"\.now\(|\.utcnow\(|\.today\(|\bopen\(|firmware\.(drivers|sip|runtime|app|api)")
+    root = pathlib.Path(firmware.pbx.__file__).parent
+    for path in root.rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            assert not forbidden.search(line), f"{path.name}:{number}: {line.strip()}"

@@ -197,12 +197,22 @@ def test_all_lines_busy_is_congestion() -> None:
 def test_failover_when_the_seized_line_fails_before_dialling() -> None:
     rig = Rig()
     dial_out(rig, NATIONAL)
-    out = rig.ev(LineBattery, 5, present=False)  # seizure failed: no line voltage
+    out = rig.ev(PortAlarm, 5, reason="no loop current")  # the seizure failed
     assert Disconnect("fxs:1", "fxo:5") in out and Seize(6) in out and Connect("fxs:1", "fxo:6") in out
     assert of(DialDigits, rig.advance(0.8)) == [DialDigits(6, "030123456")]
     rig.advance(2)
     rig.on_hook(1)
     assert rig.cdrs()[-1].line == "fxo:6"
+
+
+def test_hunting_skips_an_idle_line_without_line_voltage() -> None:
+    rig = Rig()
+    rig.ev(LineBattery, 5, present=False)
+    assert Seize(6) in dial_out(rig, NATIONAL)
+    rig.on_hook(1)
+    rig.advance(3)
+    rig.ev(LineBattery, 5, present=True)
+    assert Seize(5) in dial_out(rig, NATIONAL)
 
 
 def test_failover_when_the_exchange_drops_the_seizure() -> None:
