@@ -24,6 +24,7 @@ from firmware.contracts.ports import (
     PortEvent,
 )
 from firmware.pbx.engine import Engine
+from firmware.pbx.state import FxoLeg, FxsLeg
 from tests.pbx.rig import Rig
 
 FXS, FXO = (1, 2, 3, 4), (5, 6)
@@ -97,7 +98,8 @@ class Walker:
 
 def check_consistent(engine: Engine) -> None:
     core = engine.core
-    for leg in (*core.fxs.values(), *core.fxo.values()):
+    legs: list[FxsLeg | FxoLeg] = [*core.fxs.values(), *core.fxo.values()]
+    for leg in legs:
         if leg.call is not None:
             assert leg.call in core.calls, f"{leg.id} points at ended call {leg.call}"
             assert leg.id in core.calls[leg.call].parties, leg.id
@@ -131,7 +133,8 @@ def test_random_walk(seed: int) -> None:
     w.rig.advance(30)
     engine = w.rig.engine
     assert engine.core.calls == {}
-    assert {leg.state.value for leg in (*engine.core.fxs.values(), *engine.core.fxo.values())} == {"idle"}
+    assert {leg.state.value for leg in engine.core.fxs.values()} == {"idle"}
+    assert {line.state.value for line in engine.core.fxo.values()} == {"idle"}
     assert engine.next_deadline is None
     ids = [c.call_id for c in w.rig.cdrs()]
     assert len(ids) == len(set(ids))
