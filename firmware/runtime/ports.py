@@ -28,7 +28,8 @@ FRAME = 80  # samples per audio step (10 ms at 8 kHz)
 
 
 class FxsLike(Protocol):
-    law: Law
+    @property
+    def law(self) -> Law: ...
 
     @property
     def next_deadline(self) -> float: ...
@@ -47,7 +48,8 @@ class FxsLike(Protocol):
 
 
 class FxoLike(Protocol):
-    law: Law
+    @property
+    def law(self) -> Law: ...
 
     @property
     def next_deadline(self) -> float: ...

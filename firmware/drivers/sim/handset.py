@@ -97,6 +97,15 @@ class VirtualHandset:
         self.busy_until = max(self.busy_until, now + ms / 1000.0)
 
     @property
+    def cid_ack_digit(self) -> str | None:
+        """DTMF digit the set answers a call-waiting alert with (None: a set without CW caller ID)."""
+        return self._cid.ack_digit
+
+    @cid_ack_digit.setter
+    def cid_ack_digit(self, digit: str | None) -> None:
+        self._cid.ack_digit = digit
+
+    @property
     def loop_closed(self) -> bool:
         return self.line.loop_closed(self.clock.now())
 
