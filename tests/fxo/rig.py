@@ -39,6 +39,7 @@ class Line:
     events: list[PortEvent] = field(default_factory=list)
     rx: list[np.ndarray] = field(default_factory=list)        # audio the port returned to the box
     raw: list[np.ndarray] = field(default_factory=list)       # audio as received from the line
+    sent: list[np.ndarray] = field(default_factory=list)      # audio the box sent toward the line
     source: Source | None = None                              # what the box sends toward the line
 
 
@@ -128,6 +129,7 @@ class FxoRig:
             if out is None:
                 out = ln.source(BLOCK) if ln.source is not None else np.zeros(BLOCK, np.int16)
             sent.append(out)
+            ln.sent.append(out)
             self.highway.driver_write(ln.slot, g711.encode(out, ln.port.law))
         for ln in self.lines:
             ln.ex.tick(now)

@@ -124,3 +124,15 @@ def test_battery_debounce_is_configurable(debounce_ms: int) -> None:
     mon = LineMonitor(port=0, debounce_ms=debounce_ms)
     events = run(mon, 0, 200, lambda t: 48.0)
     assert at_ms(events[0]) == debounce_ms
+
+
+def test_battery_and_polarity_tables_refuse_events_without_a_timer() -> None:
+    from firmware.contracts.errors import IllegalTransition
+    from firmware.drivers.fxo.battery import BattInput, PolInput
+
+    mon = LineMonitor(port=6)
+    msg = r"battery debouncer port 6: event 'EXPIRED' is illegal in state 'UNKNOWN'"
+    with pytest.raises(IllegalTransition, match=msg):
+        mon.battery_fsm.fire(BattInput.EXPIRED)
+    with pytest.raises(IllegalTransition, match="polarity debouncer port 6"):
+        mon.polarity_fsm.fire(PolInput.EXPIRED)

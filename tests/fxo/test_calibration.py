@@ -10,10 +10,10 @@ import pytest
 from firmware.contracts.callerid import CallerId, CidStandard
 from firmware.contracts.errors import IllegalTransition
 from firmware.contracts.ports import DisconnectMethod
-from firmware.dsp import levels
 from firmware.drivers.fxo.calibration import LineCalibrator
 from firmware.drivers.fxo.calmeasure import learn_tone, ring_period
 from firmware.drivers.fxo.calplan import ActionKind, CalAction, CalEvent, CalibrationPlan, CalPhase
+from firmware.dsp import levels
 from firmware.telephony.tones import tone_set
 from tests.fxo.conftest import Samples, noise, tone_audio
 
@@ -218,8 +218,8 @@ def test_ring_period_finds_single_and_double_ring_cadences() -> None:
     assert ring_period([1000]) == (1000,)
 
 
-@pytest.mark.parametrize(("zone", "freqs", "on", "off"), [("de", (425.0,), 480, 480), ("us", (480.0, 620.0), 500, 500),
-                                                          ("uk", (400.0,), 375, 375)])
+@pytest.mark.parametrize(("zone", "freqs", "on", "off"), [
+    ("de", (425.0,), 480, 480), ("us", (480.0, 620.0), 500, 500), ("uk", (400.0,), 375, 375)])
 def test_learn_tone_measures_busy_tones(zone: str, freqs: tuple[float, ...], on: int, off: int) -> None:
     tone = learn_tone(tone_audio(tone_set(zone).busy, 4.0))
     assert tone is not None and tone.freqs == freqs

@@ -116,3 +116,12 @@ def test_ohs2_on_hook_delay_is_compensated_so_the_line_sees_the_configured_times
     assert run_ticks(d, T0, T0 + 5) == [(0, False), (63, True), (100, False), (163, True)]
     d.flash(100, T0 + 5)
     assert d.next_deadline == pytest.approx(T0 + 5.103)
+
+
+def test_dialler_table_refuses_a_break_end_while_idle() -> None:
+    from firmware.contracts.errors import IllegalTransition
+    from firmware.drivers.fxo.dialer import DialEvent
+
+    d = Dialer(FxoSettings(port=8))
+    with pytest.raises(IllegalTransition, match=r"dialler port 8: event 'BREAK_OVER' is illegal in state 'IDLE'"):
+        d.fsm.fire(DialEvent.BREAK_OVER)

@@ -20,13 +20,15 @@ from firmware.contracts.ports import (
     PortAlarm,
     PortAlarmCleared,
     Release,
+    RingCadence,
     Seize,
     SendHookFlash,
     StartRinging,
 )
-from firmware.contracts.ports import RingCadence
-from firmware.dsp.g711 import Law
 from firmware.drivers.sim.exchange_party import FarParty
+from firmware.drivers.sim.spi import Family
+from firmware.dsp import levels
+from firmware.dsp.g711 import Law
 from firmware.telephony.countries import COUNTRIES, country
 from tests.fxo.rig import FxoRig
 
@@ -87,7 +89,7 @@ def test_chip_plugged_in_later_is_found_by_recovery() -> None:
     rig = FxoRig("DE", attach=False)
     rig.start()
     rig.run(2.0)
-    rig.bus.attach(0, __import__("firmware.drivers.sim.spi", fromlist=["Family"]).Family.DAA, 0, rig.daa)
+    rig.bus.attach(0, Family.DAA, 0, rig.daa)
     rig.run(3.0)
     assert any(isinstance(e, PortAlarmCleared) for e in rig.take())
     assert not rig.port.in_alarm and rig.daa.link_up
@@ -265,11 +267,14 @@ def test_chip_not_answering_is_an_alarm_and_recovers_when_it_answers_again() -> 
 
 def test_chip_reset_is_detected_and_the_chip_reinitialised() -> None:
     rig = started("GB")
+    t0 = rig.clock.now()
     rig.daa.inject_reset()
     rig.run(4.0)
     events = rig.take()
     codes = [e.code for e in events if isinstance(e, PortAlarm)]
-    assert codes and codes[0] in (AlarmCode.CHIP_RESET, AlarmCode.LINK_FAILED)
+    assert codes == [AlarmCode.CHIP_RESET]
+    assert events[0].at - t0 < 0.03                     # caught on the next scan, not by the 1 s check
+    assert not any(isinstance(e, LineBattery) and not e.present for e in events)  # no false line loss
     assert any(isinstance(e, PortAlarmCleared) for e in events)
     assert rig.daa.spi_read(30) == 5 and rig.daa.link_up
 
@@ -283,3 +288,72 @@ def test_a_faulty_port_does_not_disturb_the_other() -> None:
     rig.run(6.0)
     assert rig.of(PortAlarm, 0) and not rig.of(PortAlarm, 1)
     assert rig.of(LineRingStart, 1) and rig.of(LineCallerId, 1)
+
+
+def test_seize_with_the_chip_in_alarm_is_ignored_and_tick_never_raises() -> None:
+    rig = started("DE")
+    rig.port.shadow.bus.dev.close()                     # the SPI device now raises BusError
+    events = rig.port.tick(rig.clock.now() + 0.02)
+    assert isinstance(events[0], PortAlarm) and events[0].code is AlarmCode.CHIP_NOT_ANSWERING
+    assert rig.port.handle(Seize(1), rig.clock.now()) == []
+    rig.run(3.0)                                        # recovery attempts fail quietly
+    assert rig.port.in_alarm and not rig.port.off_hook
+
+
+def test_dtmf_dialled_out_has_the_zone_levels_and_the_configured_timing() -> None:
+    rig = started("DE", dtmf_on_ms=80, dtmf_off_ms=120)      # DE zone: low group -11, high -9 dBm0
+    rig.handle(DialDigits(1, "159"))
+    rig.run(1.5)
+    sent = np.concatenate(rig[0].sent)
+    loud = np.abs(sent.astype(np.int32)) > 500
+    bursts = _bursts(loud)
+    assert [round(b / 8) for b in bursts] == [80, 80, 80]
+    gaps = np.diff([a for a, _ in _burst_spans(loud)])
+    assert [round(g / 8) for g in gaps] == [200, 200]
+    first = sent[_burst_spans(loud)[0][0]:][:640]
+    assert levels.goertzel_dbm0(first, 697) == pytest.approx(-11.0, abs=0.5)
+    assert levels.goertzel_dbm0(first, 1209) == pytest.approx(-9.0, abs=0.5)
+    assert rig.ex.dialled == "159"
+
+
+def _burst_spans(loud: np.ndarray, gap: int = 40) -> list[tuple[int, int]]:
+    """(start, end) sample spans of tone bursts; zero crossings shorter than `gap` do not split."""
+    idx = np.flatnonzero(loud)
+    spans: list[tuple[int, int]] = []
+    start = prev = int(idx[0])
+    for i in idx[1:].tolist():
+        if i - prev > gap:
+            spans.append((start, prev + 1))
+            start = i
+        prev = i
+    spans.append((start, prev + 1))
+    return spans
+
+
+def _bursts(loud: np.ndarray) -> list[int]:
+    return [b - a for a, b in _burst_spans(loud)]
+
+
+def test_echo_canceller_removes_the_line_echo_while_off_hook() -> None:
+    rig = started("DE", echo_cancel=True, exchange={"true_acim": 0})   # mismatched: strong echo
+    rig.ex.add_party(NUMBER, FarParty(answer_after_rings=0))
+    rig.handle(DialDigits(1, NUMBER))
+    rig.run(4.0)
+    rng = np.random.default_rng(5)
+    rig[0].source = lambda n: np.clip(rng.standard_normal(n) * levels.dbm0_to_rms(-15.0), -32768,
+                                      32767).astype(np.int16)
+    rig[0].raw.clear()
+    rig[0].rx.clear()
+    rig.run(3.0)
+    raw = np.concatenate(rig[0].raw[150:])
+    out = np.concatenate(rig[0].rx[150:])
+    echo, residual = levels.dbm0(raw), levels.dbm0(out)
+    assert echo > -40.0                                      # there is echo to cancel
+    assert echo - residual > 10.0                            # and most of it is gone
+
+
+def test_reset_pin_is_pulsed_before_init() -> None:
+    rig = FxoRig("DE", reset=True)
+    assert rig.start() == []
+    assert rig[0].reset is not None and rig[0].reset.history == [True, False, True]
+    assert rig.daa.link_up

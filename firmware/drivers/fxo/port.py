@@ -176,17 +176,20 @@ class FxoPort:
                                f"{self._bad_reads} times (reserved bits set): chip not answering")
             return []
         self._bad_reads = 0
-        self._check_hook_bits(reg5)
+        self._check_hook_bits(reg5, now)
         self.line_volts = float(r.lvs_volts(self.shadow.read(r.LINE_VOLTAGE)))
         self.loop_current_ma = r.loop_current_ma(self.shadow.read(r.LOOP_CURRENT)) if self.off_hook else 0.0
         return self.sig.sample(reg5, self.line_volts, self.loop_current_ma, now)
 
-    def _check_hook_bits(self, reg5: int) -> None:
-        """Rewrite reg 5 if the chip lost our OH/ONHM setting (DAHDI does the same every poll)."""
+    def _check_hook_bits(self, reg5: int, now: float) -> None:
+        """Reg 5 lost our OH/ONHM bits: a chip reset (caught by the sanity check, which raises) or a
+        glitch, after which reg 5 is rewritten as DAHDI does on every poll."""
         wanted = r.ONHM | (r.OH if self._hook_written else 0)
-        if reg5 & (r.OH | r.ONHM) != wanted:
-            log.warning("port %d: reg 5 read 0x%02X, rewriting 0x%02X", self.port, reg5, wanted)
-            self.shadow.write(r.DAA_CONTROL1, wanted, force=True)
+        if reg5 & (r.OH | r.ONHM) == wanted:
+            return
+        self._sanity(now)
+        log.warning("port %d: reg 5 read 0x%02X, rewriting 0x%02X", self.port, reg5, wanted)
+        self.shadow.write(r.DAA_CONTROL1, wanted, force=True)
 
     def _sanity(self, now: float) -> None:
         self._next_sanity = now + self.s.sanity_interval_ms / 1000.0
