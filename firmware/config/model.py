@@ -176,8 +176,10 @@ class Config:
         "outbound routes, first match wins; empty = the country's default routes over every FXO line"))
     inbound: list[InboundConfig] = field(default_factory=list, metadata=doc(
         "where each line's incoming calls ring; lines not listed ring the first extension"))
-    numbering: NumberingConfig = field(default_factory=NumberingConfig)
-    calls: CallsConfig = field(default_factory=CallsConfig)
+    numbering: NumberingConfig = field(default_factory=NumberingConfig, metadata=doc(
+        "dialling: outside-line prefix, emergency numbers, feature codes, digit timeouts"))
+    calls: CallsConfig = field(default_factory=CallsConfig, metadata=doc(
+        "call behaviour: no-answer time, hang-up tone, line dial delay and guard, incoming caller-ID wait"))
 
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
