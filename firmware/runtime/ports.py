@@ -75,6 +75,10 @@ class AudioRouter(Protocol):
 
     def port_audio_out(self, port: int, n: int) -> np.ndarray | None: ...
 
+    def port_active(self, port: int) -> bool:
+        """True when the port's media node is connected to anything on the bridge."""
+        ...
+
 
 @dataclass
 class PortSlot:
@@ -95,6 +99,7 @@ class PortLoop:
         self.router = router
         self.frame = frame
         self._silence = np.zeros(frame, np.int16)
+        self._silence_code = {law: g711.encode(self._silence, law) for law in Law}
         self.taps: dict[int, Callable[[np.ndarray, np.ndarray], None]] = {}
 
     def start(self) -> list[PortEvent]:
@@ -141,14 +146,30 @@ class PortLoop:
                 block = self.router.port_audio_out(slot.number, self.frame)
             if block is None:
                 block = self._silence
-            slot.channel.write(g711.encode(block, slot.driver.law))
+                slot.channel.write(self._silence_code[slot.driver.law])
+            else:
+                slot.channel.write(g711.encode(block, slot.driver.law))
             slot.sent.append(block)
             slot.frames_out += 1
             if len(slot.sent) > 8:
                 del slot.sent[0]
 
+    def _quiet(self, slot: PortSlot) -> bool:
+        if slot.kind is not PortKind.FXS or slot.number in self.taps:
+            return False
+        if getattr(slot.driver, "listening", True):
+            return False
+        return self.router is None or not self.router.port_active(slot.number)
+
     def _take_input(self, slot: PortSlot, now: float) -> list[PortEvent]:
         events: list[PortEvent] = []
+        if self._quiet(slot):
+            # An idle FXS port: nobody needs its audio; drain the slot without decoding it.
+            while slot.channel.available() >= self.frame:
+                slot.channel.read(self.frame)
+                if slot.sent:
+                    slot.sent.pop(0)
+            return events
         while slot.channel.available() >= self.frame:
             raw = slot.channel.read(self.frame)
             audio = g711.decode(raw, slot.driver.law)

@@ -369,6 +369,12 @@ class FxsPort:
             return self._fault(now, exc)
         return []
 
+    @property
+    def listening(self) -> bool:
+        """True while the driver needs the handset's audio (software DTMF off-hook, CW ack wait)."""
+        return (self.signals.ack_wait or (self.digit_method is DigitMethod.DTMF_SW and self.hook_q.off_hook)) \
+            and not self.sup.chip_down
+
     def process_audio(self, from_line: np.ndarray, now: float) -> list[PortEvent]:
         """Handset audio (8 kHz linear): software DTMF and the call-waiting acknowledgement."""
         ack_wait = self.signals.ack_wait

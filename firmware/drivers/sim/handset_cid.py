@@ -119,12 +119,21 @@ class CidDisplay:
         self._mute_until = -math.inf
         self._cas = _ToneRun(CAS_MIN_S)
         self._sas = _ToneRun(SAS_MIN_S)
+        self._quiet_blocks = 0
 
     def muted(self, t: float) -> bool:
         return self._cas.confirmed or t < self._mute_until
 
     def on_hook_audio(self, block: Samples, t: float) -> None:
         self._end_call_waiting()
+        # An on-hook set only hears something in on-hook transmission; a few silent blocks after
+        # a signal flush the receivers, after that there is nothing to decode.
+        if block.any():
+            self._quiet_blocks = 0
+        else:
+            self._quiet_blocks += 1
+            if self._quiet_blocks > 4:
+                return
         for receiver in self._on_hook:
             self._show(receiver.feed(block), t, call_waiting=False)
 
