@@ -78,6 +78,9 @@ class Dialling:
     def unknown(self, leg: FxsLeg, reason: str = "number unknown") -> None:
         """Nothing matches: congestion (after the special information tone if configured) and a CDR."""
         core = self.core
+        if not leg.digits:  # "#" alone: nothing was dialled, nothing to record
+            core.fail(leg, "congestion")
+            return
         me = core.settings.extension_at(leg.port)
         call = core.new_call(Direction.INTERNAL, leg.id, from_number=me.number if me else "",
                              from_name=me.name if me else "", to=leg.digits, dialled=leg.digits)

@@ -70,6 +70,12 @@ def test_hash_ends_dialling_at_once() -> None:
     assert rig.engine.next_deadline is None or rig.engine.next_deadline > rig.now + 3.0
 
 
+def test_hash_alone_is_congestion_without_a_cdr() -> None:
+    rig = Rig()
+    rig.off_hook(1)
+    assert congestion(rig.dial(1, "#")) and rig.cdrs() == []
+
+
 def test_hash_after_an_incomplete_number_is_congestion() -> None:
     rig = Rig(extensions=EXTS)
     rig.off_hook(1)
