@@ -93,13 +93,21 @@ class FxoRig:
         ln.events += events
         return events
 
-    def run(self, seconds: float) -> None:
+    def run(self, seconds: float, *, grid: bool = False) -> None:
+        """Advance `seconds`. grid=False ticks each port exactly at its deadline; grid=True behaves
+        like the runtime's port loop: one step per 10 ms block, ticking the ports that are due."""
         end = self.clock.now() + seconds
         while self.clock.now() < end - 1e-9:
             block_end = min(self.clock.now() + BLOCK / 8000, end)
-            self._tick_until(block_end)
+            if not grid:
+                self._tick_until(block_end)
             self.clock.set(max(block_end, self.clock.now()))
             self._audio()
+            if grid:
+                now = self.clock.now()
+                for ln in self.lines:
+                    if now >= ln.port.next_deadline:
+                        ln.events += ln.port.tick(now)
 
     def run_until(self, cond: Callable[[], bool], limit_s: float, step_s: float = 0.1) -> float:
         """Run until `cond()` holds (checked every `step_s`); returns the seconds it took."""

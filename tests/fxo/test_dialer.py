@@ -125,3 +125,11 @@ def test_dialler_table_refuses_a_break_end_while_idle() -> None:
     d = Dialer(FxoSettings(port=8))
     with pytest.raises(IllegalTransition, match=r"dialler port 8: event 'BREAK_OVER' is illegal in state 'IDLE'"):
         d.fsm.fire(DialEvent.BREAK_OVER)
+
+
+def test_pause_job_holds_the_loop_closed_before_the_digits() -> None:
+    d = Dialer(FxoSettings(port=0))
+    d.pause(500, T0)
+    d.dial("1", pulse=True, now=T0)
+    assert d.state is DialState.PAUSE and d.hook_closed
+    assert run_ticks(d, T0, T0 + 2) == [(0, True), (500, False), (560, True)]

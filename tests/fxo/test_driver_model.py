@@ -217,9 +217,14 @@ def test_dtmf_digits_dialled_out_are_collected_by_the_exchange() -> None:
 
 def test_pulse_digits_dialled_out_are_collected_by_the_exchange() -> None:
     rig = started("DE")
+    t0 = rig.clock.now()
     rig.handle(DialDigits(1, "305", pulse=True))
     rig.run(6.0)
     assert rig.ex.dialled == "305"
+    loop = rig[0].line.loop_log(t0)
+    assert loop[0] == (t0, True) and not loop[1][1]           # seized, then the first break after the
+    assert loop[1][0] - t0 == pytest.approx(0.503, abs=1e-6)  # 500 ms pre-dial pause (+3 ms OHS2 delay)
+    assert loop[2][0] - loop[1][0] == pytest.approx(0.060, abs=1e-6)  # a 60 ms break on the line
 
 
 def test_hook_flash_reaches_the_exchange() -> None:
@@ -357,3 +362,20 @@ def test_reset_pin_is_pulsed_before_init() -> None:
     assert rig.start() == []
     assert rig[0].reset is not None and rig[0].reset.history == [True, False, True]
     assert rig.daa.link_up
+
+
+@pytest.mark.parametrize("iso", ["DE", "US", "JP"])
+def test_ring_caller_id_and_pulse_dialling_work_with_the_runtime_10_ms_step(iso: str) -> None:
+    rig = FxoRig(iso)
+    rig.start()
+    rig.run(0.5, grid=True)
+    rig.take()
+    rig.ex.ring(CallerId(number=NUMBER))
+    rig.run(10.0, grid=True)
+    assert len(rig.of(LineRingStart)) >= 2 and len(rig.of(LineCallerId)) == 1
+    rig.ex.far_hangup()
+    rig.run(10.0, grid=True)
+    rig.take()
+    rig.handle(DialDigits(1, "4071", pulse=True))
+    rig.run(6.0, grid=True)
+    assert rig.ex.dialled == "4071"

@@ -9,7 +9,9 @@
 # break 3 ms short and every make 3 ms long: OH timing is corrected by that delay so the exchange
 # sees the configured break, make and flash times. DTMF digits are handed to the port, which
 # plays them through the DTMF sender and reports back when the sender ran dry.
-# Jobs (digit strings, flashes) queue in order; an optional dial-tone wait precedes the first job.
+# Jobs (digit strings, flashes, pauses) queue in order. Before the first digits after seizing the
+# port either waits for dial tone (optional, with time-out) or pauses 500 ms, as Asterisk dials
+# "Tw<number>" on an FXO line (DAHDI 'w' = DAHDI_CONFIG_PAUSE_LENGTH 500 ms).
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class DialState(enum.Enum):
     PULSE_BREAK = "pulse_break"    # loop open
     PULSE_MAKE = "pulse_make"      # loop closed between pulses / inter-digit pause
     FLASH = "flash"                # loop open for the flash time
+    PAUSE = "pause"                # loop closed, nothing sent (pre-dial wait)
 
 
 class DialEvent(enum.Enum):
@@ -46,6 +49,8 @@ class DialEvent(enum.Enum):
     MAKE_OVER = "make_over"
     LAST_MAKE_OVER = "last_make_over"
     FLASH_OVER = "flash_over"
+    START_PAUSE = "start_pause"
+    PAUSE_OVER = "pause_over"
     DTMF_DONE = "dtmf_done"
     CANCEL = "cancel"
 
@@ -56,6 +61,9 @@ TABLE: dict[tuple[DialState, DialEvent], DialState] = {
     (_S.IDLE, _E.START_DTMF): _S.DTMF,
     (_S.IDLE, _E.START_PULSE): _S.PULSE_BREAK,
     (_S.IDLE, _E.START_FLASH): _S.FLASH,
+    (_S.IDLE, _E.START_PAUSE): _S.PAUSE,
+    (_S.PAUSE, _E.PAUSE_OVER): _S.IDLE,
+    (_S.PAUSE, _E.CANCEL): _S.IDLE,
     (_S.IDLE, _E.CANCEL): _S.IDLE,
     (_S.WAIT_DIAL_TONE, _E.TONE_HEARD): _S.IDLE,
     (_S.WAIT_DIAL_TONE, _E.TONE_TIMEOUT): _S.IDLE,
@@ -74,7 +82,7 @@ TABLE: dict[tuple[DialState, DialEvent], DialState] = {
 
 @dataclass(frozen=True)
 class _Job:
-    kind: str        # "dtmf", "pulse", "flash", "tone"
+    kind: str        # "dtmf", "pulse", "flash", "tone", "pause"
     digits: str = ""
     ms: int = 0
 
@@ -152,6 +160,11 @@ class Dialer:
         self.jobs.append(_Job("tone"))
         self._next(now)
 
+    def pause(self, ms: int, now: float) -> None:
+        if ms > 0:
+            self.jobs.append(_Job("pause", ms=ms))
+            self._next(now)
+
     def dial(self, digits: str, *, pulse: bool, now: float) -> None:
         text = check_digits(digits, pulse=pulse)
         self.jobs.append(_Job("pulse" if pulse else "dtmf", text))
@@ -196,8 +209,8 @@ class Dialer:
             self.fsm.fire(DialEvent.TONE_TIMEOUT)
             self.deadline = None
             self._next(now)
-        elif state is DialState.FLASH:
-            self.fsm.fire(DialEvent.FLASH_OVER)
+        elif state in (DialState.FLASH, DialState.PAUSE):
+            self.fsm.fire(DialEvent.FLASH_OVER if state is DialState.FLASH else DialEvent.PAUSE_OVER)
             self.deadline = None
             self._next(now)
         elif state in (DialState.PULSE_BREAK, DialState.PULSE_MAKE):
@@ -234,6 +247,9 @@ class Dialer:
             self.fsm.fire(DialEvent.START_PULSE)
             _closed, length = self.segments.pop(0)
             self.deadline = now + length / 1000.0
+        elif job.kind == "pause":
+            self.fsm.fire(DialEvent.START_PAUSE)
+            self.deadline = now + job.ms / 1000.0
         else:
             self.fsm.fire(DialEvent.START_FLASH)
             self.deadline = now + (job.ms + self.on_hook_delay_ms) / 1000.0

@@ -72,6 +72,7 @@ class FxoPort:
         self._bad_reads = 0
         self._dialled_since_seize = False
         self._init_due = 0.0
+        self._seized_at = 0.0
 
     # --- public state ---------------------------------------------------------------------------
     @property
@@ -277,13 +278,15 @@ class FxoPort:
 
     def dial(self, digits: str, *, pulse: bool, now: float, wait_for_dial_tone: bool | None = None) -> None:
         """Queue digits (seizing the line first if on-hook); the first digits after seizing wait for
-        dial tone when the settings (or the caller) ask for it."""
+        dial tone when the settings (or the caller) ask for it, else for the pre-dial pause."""
         if not self.off_hook:
             self.go_off_hook(now)
         self.sig.sup.mark_outgoing()
         wait = self.s.wait_for_dial_tone if wait_for_dial_tone is None else wait_for_dial_tone
         if wait and not self._dialled_since_seize:
             self.dialer.wait_for_dial_tone(now)
+        elif not self._dialled_since_seize:
+            self.dialer.pause(round(self._seized_at * 1000 + self.s.predial_ms - now * 1000), now)
         self._dialled_since_seize = True
         self.dialer.dial(digits, pulse=pulse, now=now)
         self._apply_hook(now)
@@ -296,6 +299,7 @@ class FxoPort:
         self.audio.new_call()
         self.dial_tone_heard = False
         self._dialled_since_seize = False
+        self._seized_at = now
         self._apply_hook(now)
 
     def go_on_hook(self, now: float) -> None:

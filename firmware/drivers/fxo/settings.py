@@ -73,6 +73,7 @@ class FxoSettings:
     pulse_break_ms: int = 60
     pulse_interdigit_ms: int = 700
     flash_ms: int = DEFAULT_FLASH_MS
+    predial_ms: int = 500                  # pause after seizing when not waiting for dial tone (DAHDI 'w')
     wait_for_dial_tone: bool = False
     dial_tone_timeout_ms: int = 3000       # then dial anyway
     dial_tone_freqs: tuple[float, ...] = (350.0, 400.0, 425.0, 440.0, 450.0)
