@@ -251,3 +251,29 @@ def test_daisy_chained_proslics_work_like_separate_chip_selects(make_rig: type[V
     rig.handset(3).off_hook()
     rig.wait(0.2)
     assert [e.port for e in rig.events(kind=OffHook)] == [3]
+
+
+def test_line_audio_can_be_recorded_to_wav_and_a_wav_played_into_it(rig: VirtualRig, tmp_path) -> None:
+    """Virtual-only: a WAV played onto port 1's pair reaches the PCM slot; the pair records to WAV."""
+    from firmware.drivers.sim.wavio import read_wav, write_wav
+    from firmware.dsp.levels import dbm0, dominant_frequency, tone
+
+    source = tmp_path / "in.wav"
+    write_wav(source, tone(1000.0, -10.0, 16000))  # 2 s, longer than the 1.2 s we listen
+    heard: list = []
+    rig.analog.loop.taps[1] = lambda clean, ref: heard.append(clean.copy())
+    rig.handset(1).off_hook()
+    rig.wait(0.3)
+    line = rig.board.line(1)
+    line.start_recording()
+    line.play_wav(source, toward="feed")
+    rig.wait(1.2)
+    recorded = line.stop_recording(tmp_path / "line.wav")
+    import numpy as np
+
+    pcm = np.concatenate(heard)
+    assert abs(dominant_frequency(pcm[-4000:]) - 1000.0) < 5
+    assert abs(dbm0(pcm[-4000:]) + 10.0) < 1.0
+    on_disk = read_wav(tmp_path / "line.wav")
+    assert len(recorded) >= 9000 and len(on_disk) == len(recorded)
+    assert abs(dominant_frequency(recorded[-4000:, 1]) - 1000.0) < 5
