@@ -379,3 +379,11 @@ def test_ring_caller_id_and_pulse_dialling_work_with_the_runtime_10_ms_step(iso:
     rig.handle(DialDigits(1, "4071", pulse=True))
     rig.run(6.0, grid=True)
     assert rig.ex.dialled == "4071"
+
+
+def test_caller_id_switched_off_listens_to_nothing() -> None:
+    rig = started("DE", cid_enabled=False)
+    rig.ex.ring(CallerId(number=NUMBER))
+    rig.run(8.0)
+    assert rig.of(LineRingStart) and rig.of(LineCallerId) == []
+    assert not rig.port.audio.cid_open

@@ -69,6 +69,7 @@ class CidWindow:
         self.seen_standard: CidStandard | None = None
         self.caller_id: CallerId | None = None
         self.opened_by: CidTrigger | None = None
+        self.enabled = True
 
     @property
     def state(self) -> CidState:
@@ -84,7 +85,7 @@ class CidWindow:
 
     def trigger(self, kind: CidTrigger, now: float) -> bool:
         """A trigger seen on the line; True when it opened (or re-armed) a window."""
-        if self.state is CidState.DONE:
+        if self.state is CidState.DONE or not self.enabled:
             return False
         limit = MAX_RING_END_WINDOWS if kind is CidTrigger.RING_END else 1
         if self.used.get(kind, 0) >= limit:

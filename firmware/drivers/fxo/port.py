@@ -160,6 +160,7 @@ class FxoPort:
         events: list[PortEvent] = []
         if now >= self._next_sanity:
             self._sanity(now)
+        self.sig.cid.enabled = self.s.cid_enabled or self.cal.active
         events += self._scan(now)
         self.dialer.tick(now)
         self._dialer_progress(now)

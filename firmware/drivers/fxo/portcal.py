@@ -65,7 +65,7 @@ class CalibrationGlue:
             refusal = "the line is in use"
         if refusal:
             return [LineCalibrated(p.port, now, result=LineCalibration(error=refusal))]
-        plan = CalibrationPlan(number=cmd.number, incoming_wait_s=cmd.incoming_wait_s)
+        plan = CalibrationPlan(number=cmd.number, incoming_wait_s=cmd.incoming_wait_s, pulse=p.s.dial_pulse)
         s = p.s
         self.cal = LineCalibrator(p.port, plan, configured_acim=s.reg30,
                                   loop_threshold_ma=s.loop_current_threshold_ma,

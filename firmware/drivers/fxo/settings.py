@@ -56,6 +56,7 @@ class FxoSettings:
     ring_debounce_ms: int = 128
     ring_timeout_ms: int = 8000
     full_wave_ring_detect: bool = True   # reg 18 = 0x02, reg 24 = 0x00 (wctdm24xxp)
+    cid_enabled: bool = True                 # False: never listen for caller ID (calibration still does)
     cid_standard: CidStandard | None = None  # None = auto: every receiver in parallel
     cid_window_ms: int = 6000              # our choice: how long one reception window stays open
     cid_energy_level: float = 256.0        # mean |sample| that opens a window on an idle line (Asterisk)
@@ -73,6 +74,7 @@ class FxoSettings:
     pulse_break_ms: int = 60
     pulse_interdigit_ms: int = 700
     flash_ms: int = DEFAULT_FLASH_MS
+    dial_pulse: bool = False               # how calibration dials its test call (engine: DialDigits.pulse)
     predial_ms: int = 500                  # pause after seizing when not waiting for dial tone (DAHDI 'w')
     wait_for_dial_tone: bool = False
     dial_tone_timeout_ms: int = 3000       # then dial anyway
