@@ -63,8 +63,11 @@ def fxo_settings(cfg: Config, ctry: Country, module: ModuleConfig) -> FxoSetting
         "echo_cancel": port.echo_cancel, "echo_tail_ms": port.echo_tail_ms,
         "rx_gain_db": port.rx_gain_db, "tx_gain_db": port.tx_gain_db,
     }
-    if port.caller_id not in ("auto", "off"):
+    if port.caller_id == "off":
+        overrides["cid_enabled"] = False
+    elif port.caller_id != "auto":
         overrides["cid_standard"] = CidStandard(port.caller_id)
+    overrides["dial_pulse"] = port.dial == "pulse"
     if port.acim is not None:
         overrides["reg30"] = port.acim
     settings = FxoSettings.for_country(ctry.daa, port=module.port, tone_zone=ctry.tone_zone,

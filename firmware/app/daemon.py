@@ -1,4 +1,9 @@
-"""The running daemon: builds the box from the config and starts/stops its parts in order."""
+"""The running daemon: builds the box from the config and starts/stops its parts in order.
+
+Start order: analog ports (port thread; every port up or in alarm) -> call engine and media
+bridge (runtime thread, owner of pjsua2) -> call records -> API, control socket, web page ->
+READY=1 to systemd. Stop runs in reverse; the port thread puts every line on-hook/open last.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,27 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from firmware.api.control import ControlServer
+from firmware.api.facade import Api
 from firmware.app.backends import LinuxBackend, VirtualBackend
 from firmware.app.compose import Analog, Backend, build_analog
 from firmware.config.model import Config
 from firmware.contracts.clock import MonotonicClock
-from firmware.contracts.ports import PortAlarm, PortEvent
+from firmware.contracts.ports import PortAlarm, PortAlarmCleared, PortEvent
+from firmware.pbx.engine import Engine
+from firmware.pbx.settings import PbxSettings
+from firmware.runtime.cdr import CdrFilter, CdrStore
+from firmware.runtime.loop import Runtime
 from firmware.runtime.porthread import PortThread
 from firmware.runtime.systemd import notify, setup_logging, watchdog_interval
 
 __all__ = ["Daemon", "setup_logging"]
 
 log = logging.getLogger("pbxd")
+T = TypeVar("T")
 PortEventListener = Callable[[list[PortEvent]], None]
 
 
@@ -26,47 +40,103 @@ def log_port_events(events: list[PortEvent]) -> None:
         level = logging.WARNING if isinstance(ev, PortAlarm) else logging.INFO
         name = type(ev).__name__
         detail = getattr(ev, "reason", "") or getattr(ev, "digit", "")
-        log.log(level, "port %d: %s %s", ev.port, name, detail,
-                extra={"port": ev.port, "event": name})
+        log.log(level, "port %d: %s %s", ev.port, name, detail, extra={"port": ev.port, "event": name})
+
+
+def timezone(cfg: Config, default: str) -> ZoneInfo | None:
+    name = cfg.timezone or default
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: using the system's", name)
+        return None
 
 
 class Daemon:
     def __init__(self, cfg: Config, *, state_dir: Path, http: str = "127.0.0.1:8080",
-                 config_path: Path | None = None) -> None:
+                 config_path: Path | None = None, media: bool = True) -> None:
         self.cfg = cfg
         self.state_dir = state_dir
         self.http = http
         self.config_path = config_path
+        self.with_media = media
         self.clock = MonotonicClock()
         self.backend: Backend | None = None
         self.analog: Analog | None = None
         self.ports: PortThread | None = None
+        self.runtime: Runtime | None = None
+        self.cdr: CdrStore | None = None
+        self.api: Api | None = None
+        self.control: ControlServer | None = None
+        self.web: Any = None
+        self._alarms: dict[int, str] = {}
         self._listeners: list[PortEventListener] = []
 
     @property
     def virtual(self) -> bool:
         return self.cfg.board.kind == "virtual"
 
+    @property
+    def board(self) -> Any:
+        return self.backend.board if isinstance(self.backend, VirtualBackend) else None
+
     def add_listener(self, listener: PortEventListener) -> None:
         self._listeners.append(listener)
 
     def _on_port_events(self, events: list[PortEvent]) -> None:
         log_port_events(events)
+        for ev in events:
+            if isinstance(ev, PortAlarm):
+                self._alarms[ev.port] = ev.reason
+            elif isinstance(ev, PortAlarmCleared):
+                self._alarms.pop(ev.port, None)
+        if self.runtime is not None:
+            self.runtime.post_events(events)
         for listener in self._listeners:
             listener(events)
 
+    # --- start / stop ------------------------------------------------------------------------------
     def start(self) -> None:
+        settings = PbxSettings.from_config(self.cfg)     # validate the dial plan before touching hardware
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.backend = VirtualBackend(self.cfg, self.clock) if self.virtual else LinuxBackend(self.cfg)
         self.analog = build_analog(self.cfg, self.backend, self.clock)
+        self.cdr = CdrStore(self.state_dir / "cdr.sqlite")
+        engine = Engine(settings)
         self.ports = PortThread(self.analog.loop, self.clock, on_events=self._on_port_events)
+        self.runtime = Runtime(engine, self.clock, self.ports, tz=timezone(self.cfg, self.analog.country.timezone),
+                               cdr=self.cdr, media_factory=self._media if self.with_media else None)
+        self.runtime.start()
         started = self.ports.start()
-        alarms = [e for e in started if isinstance(e, PortAlarm)]
         total = len(self.analog.loop.slots)
+        alarms = [e for e in started if isinstance(e, PortAlarm)]
         log.info("%d of %d ports up%s", total - len(alarms), total,
                  f"; in alarm: {', '.join(str(a.port) for a in alarms)}" if alarms else "")
+        self.api = Api(self)
+        self.control = ControlServer(self.api, self.state_dir / "pbxd.sock")
+        self.control.start()
+        self._start_web()
         notify("READY=1")
         notify(f"STATUS={total - len(alarms)}/{total} ports up")
+
+    def _media(self) -> Any:
+        from firmware.runtime.media import MediaSide
+        from firmware.sip.endpoint import MediaEndpoint
+
+        endpoint = MediaEndpoint()
+        endpoint.start()
+        assert self.analog is not None
+        return MediaSide(endpoint, sorted(self.analog.loop.slots))
+
+    def _start_web(self) -> None:
+        try:
+            from webui.server import WebServer
+        except ImportError:
+            log.info("web page not built into this daemon")
+            return
+        assert self.api is not None
+        self.web = WebServer(self.api, self.http, self.state_dir)
+        self.web.start()
 
     def run_until(self, done: threading.Event) -> None:
         interval = watchdog_interval()
@@ -75,13 +145,45 @@ class Daemon:
                 notify("WATCHDOG=1")
 
     def healthy(self) -> bool:
-        """The port loop is stepping (a hung loop stops the watchdog pings)."""
-        if self.ports is None:
-            return False
-        return self.clock.now() - self.ports.heartbeat < 2.0
+        """The port loop and the runtime loop are both turning (a hung loop stops the pings)."""
+        now = self.clock.now()
+        ports_ok = self.ports is not None and now - self.ports.heartbeat < 2.0
+        runtime_ok = self.runtime is not None and now - self.runtime.heartbeat < 2.0
+        return ports_ok and runtime_ok
 
     def stop(self) -> None:
         notify("STOPPING=1")
+        for part in (self.web, self.control):
+            if part is not None:
+                part.stop()
         if self.ports is not None:
-            self.ports.stop()
+            self.ports.stop()          # lines on-hook, handsets' lines open
+        if self.runtime is not None:
+            self.runtime.stop()        # bridge torn down, pjsua2 destroyed
+        if self.cdr is not None:
+            self.cdr.close()
 
+    # --- Backplane for the API -----------------------------------------------------------------------
+    def on_runtime(self, fn: Callable[[], T]) -> T:
+        assert self.runtime is not None
+        return self.runtime.call(fn)
+
+    def on_ports(self, fn: Callable[[], T]) -> T:
+        assert self.ports is not None
+        return self.ports.call(fn)
+
+    def engine_snapshot(self) -> Any:
+        assert self.runtime is not None
+        runtime = self.runtime
+        return runtime.call(lambda: runtime.engine.snapshot(self.clock.now()))
+
+    def port_status(self) -> dict[int, dict[str, Any]]:
+        assert self.analog is not None
+        out: dict[int, dict[str, Any]] = {}
+        for number in self.analog.loop.slots:
+            driver: Any = self.analog.fxs.get(number) or self.analog.fxo.get(number)
+            out[number] = {"alarm": self._alarms.get(number, ""), "chip": getattr(driver, "part", "") or ""}
+        return out
+
+    def call_records(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        return [] if self.cdr is None else self.cdr.query(CdrFilter(**filters))

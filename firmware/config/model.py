@@ -152,7 +152,7 @@ class FxoPortConfig:
     acim: int | None = field(default=None, metadata=doc(
         "AC termination (Si3050 reg 30); default: the country's; calibration measures it", min=0, max=15))
     echo_cancel: bool = field(default=True, metadata=doc("line echo canceller on this line"))
-    echo_tail_ms: int = field(default=32, metadata=doc("echo canceller tail", min=8, max=128))
+    echo_tail_ms: int = field(default=32, metadata=doc("echo canceller tail in ms", choices=[32, 64, 128]))
     caller_id: Literal["auto", "bell202", "etsi_v23", "japan", "dtmf", "off"] = field(
         default="auto", metadata=doc("caller-ID format the line delivers (auto tries all)"))
     dial: Literal["dtmf", "pulse"] = field(default="dtmf", metadata=doc("how we dial out"))

@@ -26,6 +26,7 @@ from firmware.sip.mediaport import CallbackPort, create_port
 from firmware.sip.ringbuf import RingBuffer
 
 Samples = npt.NDArray[np.int16]
+_IDLE_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ class AnalogPortMedia:
         capacity = max(capacity_frames, jitter_frames + 2) * frame
         self._in = RingBuffer(capacity, target=jitter_frames * frame, window=trim_window)
         self._out = RingBuffer(capacity, target=jitter_frames * frame, window=trim_window)
-        self._idle_s = 3 * endpoint.ptime_ms / 1000.0      # no bridge request for this long: idle
-        self._fed_timeout_s = 0.2          # no from_line/to_line for this long: port thread inactive
+        # No bridge request (or no port-thread call) for this long means "idle", not "late":
+        # far longer than any clock stall the rings are meant to ride through.
+        self._idle_s = _IDLE_S
         self._writer = FrameWriter(frame)
         self._read = frame_reader()
         self._silence: Samples = np.zeros(frame, dtype=np.int16)
@@ -98,16 +100,16 @@ class AnalogPortMedia:
         """Remove the port from the bridge and drop every pjsua2 reference (owner thread)."""
         port, self._port = self._port, None
         if port is not None:
+            port.destroy()
             self._writer.release()
-            del port
 
     # --- port thread ---------------------------------------------------------------------------
     def from_line(self, samples: npt.NDArray[np.int16]) -> None:
         """Audio that came from the line (any block size), toward the bridge."""
         now = time.perf_counter()
         self._last_fed = now
-        if now - self._last_request > self._idle_s:      # nobody listens: keep only fresh audio
-            self._in.discard_to(self._in.target)
+        if now - self._last_request > self._idle_s:   # nobody listens: keep only fresh audio
+            self._in.discard_to(self._in.target, count=False)
         self._in.write(samples)
 
     def to_line(self, n: int) -> Samples | None:
@@ -131,8 +133,6 @@ class AnalogPortMedia:
     def _on_requested(self, frame: Any) -> None:
         now = time.perf_counter()
         self.frames_requested += 1
-        if now - self._last_request > self._idle_s:      # a listener just appeared: drop backlog
-            self._in.discard_to(self._in.target)
         self._last_request = now
         if self._in.read_into(self._writer.samples):
             self._writer.commit(frame)
@@ -140,7 +140,7 @@ class AnalogPortMedia:
             self._primed = True
             return
         frame.type = FRAME_TYPE_NONE
-        if now - self._last_fed > self._fed_timeout_s:
+        if now - self._last_fed > self._idle_s:
             self._primed = False
         elif self._primed:
             self.frames_late += 1
@@ -157,8 +157,8 @@ class AnalogPortMedia:
             return
         self._bridge_audio = True
         self.frames_received += 1
-        if now - self._last_drained > self._fed_timeout_s:   # the port thread is not draining
-            self._out.discard_to(self._out.target)
+        if now - self._last_drained > self._idle_s:   # the port thread is not draining
+            self._out.discard_to(self._out.target, count=False)
         self._out.write(self._read(frame))
 
     # --- status ------------------------------------------------------------------------------

@@ -25,8 +25,20 @@ log = logging.getLogger(__name__)
 FrameCallback = Callable[[Any], None]
 
 
+def ignore_frame(frame: Any) -> None:
+    """A callback that does nothing (a requested frame then stays of type NONE)."""
+
+
 class CallbackPort(pj.AudioMediaPort):
-    """An AudioMediaPort whose two callbacks forward to plain Python callables."""
+    """An AudioMediaPort whose two callbacks forward to plain Python callables.
+
+    Class-level fallbacks keep the callbacks harmless even while the instance is being torn
+    down; `destroy()` deletes the C++ port while this Python object is still intact.
+    """
+
+    _on_requested: FrameCallback = staticmethod(ignore_frame)
+    _on_received: FrameCallback = staticmethod(ignore_frame)
+    errors = 0
 
     def __init__(self, name: str, on_requested: FrameCallback, on_received: FrameCallback) -> None:
         super().__init__()
@@ -47,6 +59,12 @@ class CallbackPort(pj.AudioMediaPort):
         except Exception as exc:
             self._failed("onFrameReceived", exc)
 
+    def destroy(self) -> None:
+        """Stop forwarding and delete the C++ port now (owner thread). pjsua2 detaches the
+        callbacks under the port's lock and the bridge drops the port at its next tick."""
+        self._on_requested = self._on_received = ignore_frame
+        destroy_now(self, pj.AudioMediaPort)
+
     def _failed(self, where: str, exc: Exception) -> None:
         self.errors += 1
         if self.errors <= 5 or self.errors % 1000 == 0:
@@ -66,5 +84,12 @@ def create_port(endpoint: MediaEndpoint, name: str, on_requested: FrameCallback,
     return port
 
 
-def ignore_frame(frame: Any) -> None:
-    """An `onFrameReceived` for ports that only produce audio."""
+def destroy_now(obj: Any, cls: Any) -> None:
+    """Delete a SWIG director's C++ object while its Python side is intact.
+
+    Left to garbage collection, CPython clears the instance's attributes before SWIG deletes
+    the C++ object, and pjmedia may call back into the half-cleared object meanwhile (seen as
+    AttributeErrors and a crash at shutdown). SWIG's delete wrapper disowns the pointer, so
+    the later Python deallocation does not delete it again.
+    """
+    cls.__swig_destroy__(obj)

@@ -10,6 +10,7 @@ until then the RIFF length field is still zero, and that is how `WavRecorder` kn
 
 from __future__ import annotations
 
+import logging
 import os
 import struct
 import time
@@ -24,7 +25,9 @@ from firmware.contracts.errors import SipError
 from firmware.contracts.tones import ToneSpec
 from firmware.sip.endpoint import MediaEndpoint, pj_error_text
 from firmware.sip.frames import FRAME_TYPE_NONE, FrameWriter
-from firmware.sip.mediaport import CallbackPort, create_port, ignore_frame
+from firmware.sip.mediaport import CallbackPort, create_port, destroy_now, ignore_frame
+
+log = logging.getLogger(__name__)
 
 
 class ToneSource(Protocol):
@@ -86,18 +89,28 @@ class TonePlayer:
 
     def close(self) -> None:
         self._gen = None
-        if self._port is not None:
-            self._port = None
+        port, self._port = self._port, None
+        if port is not None:
+            port.destroy()
             self._writer.release()
 
 
+def _ignore_eof() -> None:
+    pass
+
+
 class _Player(pj.AudioMediaPlayer):
+    _on_eof: Callable[[], None] = staticmethod(_ignore_eof)
+
     def __init__(self, on_eof: Callable[[], None]) -> None:
         super().__init__()
         self._on_eof = on_eof
 
     def onEof2(self) -> None:
-        self._on_eof()
+        try:
+            self._on_eof()
+        except Exception:   # never let an exception cross back into pjmedia's thread
+            log.exception("onEof2 handler failed")
 
 
 class WavPlayer:
@@ -132,7 +145,10 @@ class WavPlayer:
         return self._player
 
     def close(self) -> None:
-        self._player = None
+        player, self._player = self._player, None
+        if player is not None:
+            player._on_eof = _ignore_eof
+            destroy_now(player, pj.AudioMediaPlayer)
 
 
 class WavRecorder:

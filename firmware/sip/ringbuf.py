@@ -51,7 +51,7 @@ class RingBuffer:
         self.overruns = 0       # writes that had to drop old audio
         self.dropped = 0        # samples dropped by overruns
         self.underruns = 0      # reads that found too little audio
-        self.trimmed = 0        # samples discarded by the standing-fill control
+        self.trimmed = 0        # samples discarded to hold latency (window trim, discard_to)
 
     @property
     def capacity(self) -> int:
@@ -106,11 +106,14 @@ class RingBuffer:
             self._after_read()
             return True
 
-    def discard_to(self, keep: int) -> int:
-        """Drop the oldest samples so that at most `keep` remain; returns how many were dropped."""
+    def discard_to(self, keep: int, *, count: bool = True) -> int:
+        """Drop the oldest samples so that at most `keep` remain; returns how many were dropped
+        (added to `trimmed` unless `count` is False, e.g. for audio nobody was listening to)."""
         with self._lock:
             excess = max(0, self._level - max(0, keep))
             self._discard(excess)
+            if count:
+                self.trimmed += excess
             self._reset_window()
             return excess
 

@@ -58,6 +58,7 @@ class ChipConfig:
     rx_gain_db: float = 0.0
     tx_gain_db: float = 0.0
     manual_cal_fallback: bool = True
+    interrupts: bool = False     # INT pin serviced: only loop-closure and ring-trip interrupts enabled
 
 
 @dataclass
@@ -304,8 +305,10 @@ def configure(regs: RegisterShadow, cfg: ChipConfig) -> None:
         (r.LOOP_I_LIMIT, r.loop_current_code(cfg.loop_current_ma)),
         (r.BAT_V_HI, mode.vbath), (r.RING_OSC_CTL, mode.osc_ctl),
     )
-    for reg in (r.IRQ_STATUS1, r.IRQ_STATUS2, r.IRQ_STATUS3, r.IRQ_MASK2):
-        regs.write(reg, 0xFF, force=True)
+    for reg in (r.IRQ_STATUS1, r.IRQ_STATUS2, r.IRQ_STATUS3):
+        regs.write(reg, 0xFF, force=True)    # write 1 to clear whatever init left pending
+    for reg, value in interrupt_masks(cfg.interrupts):
+        regs.write(reg, value, force=True)
     for reg, value in direct:
         regs.write(reg, value, force=True)
     indirect = (
@@ -317,6 +320,14 @@ def configure(regs: RegisterShadow, cfg: ChipConfig) -> None:
         regs.write_indirect(ir, word, force=True)
     regs.verify_all(reg for reg, _ in direct)
     regs.verify_indirect(ir for ir, _ in indirect)
+
+
+def interrupt_masks(interrupts: bool) -> tuple[tuple[int, int], ...]:
+    """DR21..23 (fact sheet 1.1): polled like DAHDI (DR22 = 0xFF, pin unused), or for a serviced INT
+    pin only loop closure and ring trip (DR22 bits 1, 0) so nothing else holds a shared line low."""
+    if not interrupts:
+        return ((r.IRQ_MASK2, 0xFF),)
+    return ((r.IRQ_MASK1, 0x00), (r.IRQ_MASK2, r.IRQ_HOOK_BITS), (r.IRQ_MASK3, 0x00))
 
 
 def bring_up(regs: RegisterShadow, cfg: ChipConfig, start: float, *, fresh: bool, expected: str | None,

@@ -46,8 +46,10 @@ class FxsSettings:
     pulse_digit_end_ms: int = 250
     oht_after_ring_ms: int = 6000
     dtmf: str = "auto"                        # "auto" | "hardware" | "software"
-    scan_idle_ms: int = 20
+    scan_idle_ms: int = 20                    # idle on-hook DR68 poll without an interrupt line
     scan_active_ms: int = 10
+    scan_int_ms: int = 5                      # idle on-hook INT line check (DR68 only when asserted)
+    safety_scan_ms: int = 1000                # with an INT line, DR68 is still read at least this often
     sanity_ms: int = 250
     max_power_alarms: int = 10
     power_alarm_decay_s: float = 10.0
@@ -83,6 +85,8 @@ class FxsSettings:
                 out.append(str(exc))
         if not 0 < self.scan_active_ms <= self.scan_idle_ms:
             out.append("scan rates need 0 < scan_active_ms <= scan_idle_ms")
+        if not 0 < self.scan_int_ms <= self.safety_scan_ms:
+            out.append("interrupt scan rates need 0 < scan_int_ms <= safety_scan_ms")
         if self.sanity_ms <= 0 or self.max_power_alarms < 1 or self.oht_after_ring_ms < 0:
             out.append("sanity_ms, max_power_alarms must be positive and oht_after_ring_ms >= 0")
         return out

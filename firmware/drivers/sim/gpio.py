@@ -1,4 +1,9 @@
-"""Virtual GPIO lines of the telephony board (module reset and interrupt lines)."""
+"""Virtual GPIO lines of the telephony board (module reset and interrupt lines).
+
+An interrupt line is open drain with a pull-up (analog-facts 1.1, DR18-23: the ProSLIC INT pin is
+active low): chips register a driver with `add_driver`, and the line reads low while any of them
+pulls it low (wired-OR of several modules), evaluated when the line is read.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ class VirtualGpioLine:
         self.name = name
         self._value = value
         self._watchers: list[Callable[[bool], None]] = []
+        self._drivers: list[Callable[[], bool]] = []
         self.history: list[bool] = [value]
         self.closed = False
         self.broken = False  # injected fault: reads/writes raise BusError
@@ -21,10 +27,19 @@ class VirtualGpioLine:
     def watch(self, callback: Callable[[bool], None]) -> None:
         self._watchers.append(callback)
 
+    def add_driver(self, pulls_low: Callable[[], bool]) -> None:
+        """Wire an open-drain output (a chip's INT pin): `pulls_low()` is asked at every read."""
+        self._drivers.append(pulls_low)
+
     def read(self) -> bool:
         if self.broken:
             raise BusError(f"GPIO {self.name}: line not answering")
-        return self._value
+        if not self._value:
+            return False
+        for pulls_low in self._drivers:
+            if pulls_low():
+                return False
+        return True
 
     def write(self, value: bool) -> None:
         if self.broken:

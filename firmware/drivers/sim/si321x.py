@@ -5,6 +5,11 @@ power alarms behave as the fact sheet describes; time-dependent behaviour is eva
 lazily at the clock's `now`. The audio path lives in `si321x_audio`, tables in
 `si321x_regs` (with the [unverified] behaviours listed in `UNVERIFIED`).
 
+INT pin (fact sheet 1.1, DR18-23): open drain, active low, pulled low while any unmasked pending
+bit is set (DR18&DR21 | DR19&DR22 | DR20&DR23); `attach_interrupt` wires it to a (possibly shared)
+GPIO line, whose reads evaluate the chip lazily, so a debounced loop-closure change raises DR19
+bit 1 and asserts INT even when nobody reads DR68.
+
 Fault injection (tests and the virtual board's fault menu):
 - `spi_fault = True`: the chip stops driving MISO (reads return None) and ignores writes.
 - `inject_power_alarm(persistent=False)`: a power-alarm trip (DR19 bits 2/3; LF -> Open if
@@ -52,6 +57,8 @@ class Si321xModel:
         self.linefeed_log: list[tuple[float, int]] = []
         self._in_reset = False
         self._alarm_persistent = False
+        self._int_until = -math.inf        # INT level needs no re-evaluation before this time ...
+        self._int_loop_key = -math.inf     # ... unless the line's loop schedule changed
         self._lcr, self._rtp = Debounce(), Debounce()
         self._battery = Converter()
         self._audio = AudioPath(highway, decode_dtmf=self.part.has_dtmf)
@@ -82,6 +89,7 @@ class Si321xModel:
         self._fed_key: tuple[int, float] | None = None
         self._evaluated: tuple[float, int, float, bool] | None = None
         self._generation = 0
+        self._int_until = -math.inf
         self._push_feed(t)
 
     def attach_reset(self, gpio: VirtualGpioLine) -> None:
@@ -98,6 +106,32 @@ class Si321xModel:
         elif self._in_reset:
             self._in_reset = False
             self._reset_state(t)
+
+    def attach_interrupt(self, gpio: VirtualGpioLine) -> None:
+        """Wire the INT pin (open drain, active low) to `gpio`; several chips may share one line."""
+        gpio.add_driver(self.int_asserted)
+
+    def int_asserted(self) -> bool:
+        """True while the INT pin pulls low: an unmasked interrupt bit is pending (fact sheet 1.1)."""
+        if self._in_reset:
+            return False
+        t = self.clock.now()
+        loop_key = self.line.last_scheduled_loop_change()
+        if t >= self._int_until or loop_key != self._int_loop_key:
+            self._advance()
+            self._int_until, self._int_loop_key = self._quiet_until(t), loop_key
+        dr = self._dr
+        return bool(dr[R.DR_INT1] & dr[R.DR_MASK1] | dr[R.DR_INT2] & dr[R.DR_MASK2]
+                    | dr[R.DR_INT3] & dr[R.DR_MASK3])
+
+    def _quiet_until(self, t: float) -> float:
+        """Until when no lazily evaluated behaviour can raise an interrupt bit by itself (registers and
+        the line's loop schedule unchanged): debounce outputs, power-alarm re-trip, calibration end."""
+        debounce = self._dr[R.DR_LOOP_DEBOUNCE] * R.DEBOUNCE_LSB_S
+        rt_debounce = (self._dr[R.DR_RT_DEBOUNCE] & 0x7F) * R.DEBOUNCE_LSB_S
+        times = [self._lcr.due(debounce), self._rtp.due(rt_debounce), self._alarm_due, self._cal_until]
+        times += [at for at, _ in self.line.loop_log(t) if at > t][:1]
+        return min(at for at in times if at is not None)
 
     # --- SPI ----------------------------------------------------------------------------------------
     @property
@@ -119,6 +153,7 @@ class Si321xModel:
         reg &= 0x7F
         self._write(reg, value & 0xFF)
         self._generation += 1
+        self._int_until = -math.inf
         if reg != R.DR_IADDR:
             self._after_frame()
         self._push_feed(self.clock.now())   # ring/voltage/limit changes reach the line at once
@@ -268,6 +303,7 @@ class Si321xModel:
     def _trip_power_alarm(self, t: float) -> None:
         self._dr[R.DR_INT2] |= R.INT2_POWER_ALARM
         self._alarm_due = None
+        self._int_until = -math.inf
         if self._dr[R.DR_AUTO] & 0x01:
             self._set_linefeed(R.LF_OPEN, t)
             self._push_feed(t)

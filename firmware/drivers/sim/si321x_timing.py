@@ -40,6 +40,10 @@ class Debounce:
         """The input value the filter last saw."""
         return self._cand
 
+    def due(self, hold: float) -> float:
+        """When the output takes the input if the input stays as it is (inf: nothing pending)."""
+        return self._cand_since + hold if self._cand != self.out else math.inf
+
     def advance(self, t: float, points: Iterable[tuple[float, bool]], hold: float) -> int:
         changes = 0
         for at, value in points:

@@ -1,0 +1,155 @@
+"""The API facade: thread-safe snapshots and validated commands for the web page and pbxctl.
+
+Nothing here touches engine, driver or board state directly: reads and writes are marshalled
+onto the thread that owns the state (`Backplane.on_runtime` for the call engine,
+`Backplane.on_ports` for drivers and the virtual board). Every command is validated first and
+refused with an `ApiError` whose message is meant for the user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from typing import Any, Protocol, TypeVar
+
+from firmware.contracts.callerid import CallerId, CidAbsence
+from firmware.contracts.errors import ApiError
+from firmware.dsp.levels import dbm0, dominant_frequency
+
+T = TypeVar("T")
+DIGITS = re.compile(r"[0-9*#A-D]{1,32}")
+NUMBER = re.compile(r"[0-9+*#]{1,32}")
+
+
+class Backplane(Protocol):
+    """What the composition root provides to the API."""
+
+    def on_runtime(self, fn: Callable[[], T]) -> T: ...
+
+    def on_ports(self, fn: Callable[[], T]) -> T: ...
+
+    def engine_snapshot(self) -> Any: ...
+
+    def port_status(self) -> dict[int, dict[str, Any]]: ...
+
+    @property
+    def board(self) -> Any: ...        # the virtual board, or None on real hardware
+
+    def call_records(self, filters: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+
+def plain(obj: Any) -> Any:
+    """Dataclasses/tuples -> JSON-ready dicts/lists."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: plain(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    return obj
+
+
+class Api:
+    def __init__(self, backplane: Backplane) -> None:
+        self.bp = backplane
+
+    # --- status --------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        snap = self.bp.engine_snapshot()
+        hardware = self.bp.port_status()
+        ports = []
+        for p in snap.ports:
+            hw = hardware.get(p.port, {})
+            status = "alarm" if hw.get("alarm") else p.status
+            ports.append({**plain(p), "status": status, "alarm": hw.get("alarm") or p.alarm,
+                          "chip": hw.get("chip", "")})
+        return {"ports": ports, "calls": plain(snap.calls), "virtual": self.bp.board is not None}
+
+    # --- call records ----------------------------------------------------------------------
+    def call_records(self, **filters: Any) -> list[dict[str, Any]]:
+        allowed = {"since", "until", "direction", "extension", "number", "disposition", "limit", "order"}
+        unknown = set(filters) - allowed
+        if unknown:
+            raise ApiError(f"unknown call-record filter(s): {', '.join(sorted(unknown))}")
+        return self.bp.call_records(filters)
+
+    # --- the virtual board -------------------------------------------------------------------
+    def _board(self) -> Any:
+        if self.bp.board is None:
+            raise ApiError("this box runs on real hardware: there are no virtual handsets")
+        return self.bp.board
+
+    def _handset(self, port: int) -> Any:
+        board = self._board()
+        try:
+            return board.handset(port)
+        except KeyError as exc:
+            raise ApiError(f"port {port} has no virtual handset") from exc
+
+    def handset(self, port: int, action: str, arg: str = "") -> dict[str, Any]:
+        """off-hook, on-hook, flash [ms], press <digits>, dial <digits> (rotary), tone <Hz> (mic)."""
+        handset = self._handset(port)
+        if action in ("press", "dial") and not DIGITS.fullmatch(arg):
+            raise ApiError(f"{action}: digits 0-9 * # A-D expected, got {arg!r}")
+        if action == "flash" and arg and not arg.isdigit():
+            raise ApiError(f"flash: a duration in ms expected, got {arg!r}")
+        ops: dict[str, Callable[[], None]] = {
+            "off-hook": handset.off_hook,
+            "on-hook": handset.on_hook,
+            "flash": lambda: handset.flash(int(arg or 120)),
+            "press": lambda: handset.press(arg),
+            "dial": lambda: handset.dial_pulse(arg),
+            "tone": lambda: handset.mic_tone(float(arg or 1000), -10.0),
+            "silence": handset.mic_silence,
+        }
+        if action not in ops:
+            raise ApiError(f"unknown handset action {action!r}; use one of {', '.join(ops)}")
+
+        def run() -> None:
+            try:
+                ops[action]()
+            except RuntimeError as exc:  # e.g. flashing while still dialling
+                raise ApiError(str(exc)) from exc
+        self.bp.on_ports(run)
+        return self.handset_view(port)
+
+    def handset_view(self, port: int) -> dict[str, Any]:
+        handset = self._handset(port)
+
+        def read() -> dict[str, Any]:
+            heard = handset.earpiece(since=handset.clock.now() - 0.5) if handset.hook else []
+            level = dbm0(heard) if len(heard) else -120.0
+            display = [{"at": e.at, "number": e.caller_id.display_number(), "name": e.caller_id.name or "",
+                        "call_waiting": e.call_waiting} for e in handset.display[-5:]]
+            return {"port": port, "off_hook": handset.hook, "ringing": handset.ringing,
+                    "display": display, "mwi": handset.mwi_lamp,
+                    "hearing": {"level_dbm0": round(level, 1),
+                                "frequency_hz": round(dominant_frequency(heard)) if level > -50 else None}}
+        return self.bp.on_ports(read)
+
+    def ring_line(self, port: int, number: str = "", name: str = "", private: bool = False) -> dict[str, Any]:
+        """Make the virtual exchange ring an FXO port (an incoming call from the PSTN)."""
+        if number and not NUMBER.fullmatch(number):
+            raise ApiError(f"caller number must be digits, got {number!r}")
+        board = self._board()
+        try:
+            exchange = board.exchange(port)
+        except KeyError as exc:
+            raise ApiError(f"port {port} is not an FXO port on a virtual exchange line") from exc
+        if private:
+            cid = CallerId(number_absence=CidAbsence.PRIVATE, name_absence=CidAbsence.PRIVATE)
+        else:
+            cid = CallerId(number=number or None, name=name or None)
+        self.bp.on_ports(lambda: exchange.ring(cid))
+        return {"port": port, "ringing": True}
+
+    def line_hangup(self, port: int) -> dict[str, Any]:
+        """The far party on a virtual exchange line hangs up."""
+        board = self._board()
+        try:
+            exchange = board.exchange(port)
+        except KeyError as exc:
+            raise ApiError(f"port {port} is not an FXO port on a virtual exchange line") from exc
+        self.bp.on_ports(exchange.far_hangup)
+        return {"port": port}

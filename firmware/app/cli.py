@@ -1,0 +1,119 @@
+"""pbxctl: drive a running pbxd's virtual handsets and lines from the shell (control socket).
+
+    pbxctl status                      ports and live calls
+    pbxctl off-hook 1                  lift handset 1
+    pbxctl dial 1 201                  key 201 on handset 1 (DTMF); --pulse for a rotary dial
+    pbxctl flash 1 [ms]                hook flash
+    pbxctl hang-up 2                   put handset 2 down (also: on-hook)
+    pbxctl show 1                      what handset 1 shows and hears
+    pbxctl ring-line 1 from 4930123456 [name "Anna"] [private]   incoming PSTN call on line 1
+    pbxctl line-hangup 1               the far party on line 1 hangs up
+    pbxctl calls                       the latest call records
+Line numbers may be FXO port numbers (5, 6) or the line's position (1 = first FXO port).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class ControlError(Exception):
+    pass
+
+
+def request(path: Path, req: dict[str, Any]) -> Any:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(str(path))
+            sock.sendall(json.dumps(req).encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError as exc:
+        raise ControlError(f"cannot reach pbxd at {path} ({exc.strerror or exc}); is it running?") from exc
+    reply = json.loads(data or b"{}")
+    if not reply.get("ok"):
+        raise ControlError(reply.get("error", "no answer"))
+    return reply["result"]
+
+
+def line_port(path: Path, n: int) -> int:
+    ports = request(path, {"op": "status"})["ports"]
+    fxo = [p["port"] for p in ports if p["kind"] == "fxo"]
+    if n in fxo:
+        return n
+    if 1 <= n <= len(fxo):
+        return int(fxo[n - 1])
+    raise ControlError(f"no line {n}; FXO ports are {', '.join(map(str, fxo)) or 'none'}")
+
+
+def render_status(status: dict[str, Any]) -> str:
+    lines = ["port  kind  ext   status     detail"]
+    for p in status["ports"]:
+        detail = p.get("alarm") or p.get("digits") or ""
+        lines.append(f"{p['port']:>4}  {p['kind']:<4}  {p.get('extension') or '-':<5} {p['status']:<10} {detail}")
+    for c in status["calls"]:
+        lines.append(f"call {c['call_id']}: {c['from_number']} -> {c['to']} {c['state']} "
+                     f"{c['duration_s']:.0f}s ({', '.join(c['parties'])})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="pbxctl", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--socket", type=Path, default=Path("var/pbxd.sock"))
+    p.add_argument("--json", action="store_true", help="print raw JSON")
+    p.add_argument("command")
+    p.add_argument("args", nargs="*")
+    p.add_argument("--pulse", action="store_true", help="dial with the rotary dial")
+    a = p.parse_args(argv)
+    cmd, args, path = a.command, a.args, a.socket
+    try:
+        result = run(path, cmd, args, pulse=a.pulse)
+    except ControlError as exc:
+        print(f"pbxctl: {exc}", file=sys.stderr)
+        return 1
+    except (IndexError, ValueError):
+        print(f"pbxctl: bad arguments for {cmd!r}; see pbxctl --help", file=sys.stderr)
+        return 2
+    if a.json or not isinstance(result, dict) or "ports" not in result:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print(render_status(result))
+    return 0
+
+
+def run(path: Path, cmd: str, args: list[str], *, pulse: bool = False) -> Any:
+    handset_ops = {"off-hook": "off-hook", "on-hook": "on-hook", "hang-up": "on-hook", "flash": "flash"}
+    if cmd == "status":
+        return request(path, {"op": "status"})
+    if cmd in handset_ops:
+        return request(path, {"op": "handset", "port": int(args[0]), "action": handset_ops[cmd],
+                              "arg": args[1] if len(args) > 1 else ""})
+    if cmd in ("dial", "press"):
+        action = "dial" if pulse else "press"
+        return request(path, {"op": "handset", "port": int(args[0]), "action": action, "arg": args[1]})
+    if cmd == "show":
+        return request(path, {"op": "show", "port": int(args[0])})
+    if cmd == "ring-line":
+        port = line_port(path, int(args[0]))
+        opts = dict(zip(args[1::2], args[2::2]))
+        return request(path, {"op": "ring-line", "port": port, "number": opts.get("from", ""),
+                              "name": opts.get("name", ""), "private": "private" in args[1:]})
+    if cmd == "line-hangup":
+        return request(path, {"op": "line-hangup", "port": line_port(path, int(args[0]))})
+    if cmd == "calls":
+        return request(path, {"op": "calls"})
+    raise ControlError(f"unknown command {cmd!r}; see pbxctl --help")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
