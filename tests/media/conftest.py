@@ -1,0 +1,46 @@
+"""One pjsua2 endpoint for the whole session (pjsua2 is a process-wide singleton), shut down cleanly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from firmware.sip.analog import AnalogPortMedia
+from firmware.sip.bridge import Bridge
+from firmware.sip.endpoint import MediaEndpoint
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> Iterator[MediaEndpoint]:
+    ep = MediaEndpoint(ptime_ms=10, log_level=1)
+    ep.start()
+    yield ep
+    ep.shutdown()
+
+
+@pytest.fixture
+def bridge(endpoint: MediaEndpoint) -> Iterator[Bridge]:
+    br = Bridge(endpoint)
+    yield br
+    br.clear()
+
+
+JITTER = 6   # frames of jitter allowance in tests: other jobs share this machine's two cores
+
+
+@pytest.fixture
+def make_port(endpoint: MediaEndpoint) -> Iterator[Callable[..., AnalogPortMedia]]:
+    made: list[AnalogPortMedia] = []
+
+    def make(port: int, **kw: Any) -> AnalogPortMedia:
+        kw.setdefault("jitter_frames", JITTER)
+        kw.setdefault("capacity_frames", 4 * JITTER)
+        media = AnalogPortMedia(endpoint, port, **kw)
+        made.append(media)
+        return media
+
+    yield make
+    for media in made:
+        media.close()
