@@ -3,14 +3,22 @@
 Legs are named by stable strings: "fxs:<port>", "fxo:<port>" (later "sip:<id>", "trunk:<name>").
 Media semantics (pjsua2 conference bridge, one media node per leg): `PlayTone` replaces whatever
 tone the leg hears, `StopTone` silences it, `Connect`/`Disconnect` join/part two legs' audio both
-ways. A `CdrRecord` is written once, when a call ends (fields follow Asterisk's cdr: start,
-answer, end, duration, billsec, disposition).
+ways. `PlayMusic` loops a music file ("default" = the shipped music on hold), `PlayPrompt` speaks
+words once (firmware.prompts), `StopMusic` ends either. `StartRecording` attaches a recorder node
+that the listed legs all transmit to (the mixed call) - sent again for the same call it re-attaches
+it to new legs -, `StopRecording` finalises the file. A `CdrRecord` is written once, when a call
+ends (fields follow Asterisk's cdr: start, answer, end, duration, billsec, disposition; feature data
+in `extra`, JSON in the record's extra column). `SendMail` and `SweepRecordings` are jobs for the
+runtime (SMTP, recording retention); `RecordingStopped` is the runtime's answer when a recording
+could not go on (disk full), fed back through `Engine.media_event`.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from firmware.contracts.ports import PortCommand
@@ -62,6 +70,71 @@ class Disconnect(MediaCommand):
     b: str
 
 
+@dataclass(frozen=True)
+class PlayMusic(MediaCommand):
+    leg: str
+    source: str = "default"     # "default" = the shipped music on hold, else a WAV file path
+
+
+@dataclass(frozen=True)
+class PlayPrompt(MediaCommand):
+    leg: str
+    words: tuple[str, ...]      # prompt words: "parked_on_slot", digits "0".."9"
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class StopMusic(MediaCommand):
+    leg: str
+
+
+@dataclass(frozen=True)
+class StartRecording(MediaCommand):
+    call_id: int
+    legs: tuple[str, ...]
+    path: str                   # relative to the recordings directory (or absolute)
+
+
+@dataclass(frozen=True)
+class StopRecording(MediaCommand):
+    call_id: int
+
+
+# --- jobs for the runtime --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: str
+    mimetype: str = "text/csv"
+
+
+@dataclass(frozen=True)
+class SendMail:
+    to: tuple[str, ...]
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class SweepRecordings:
+    """Delete recordings older than `max_age_days` and the oldest beyond `max_total_mb`; when the
+    disk has less than `min_free_mb` free, stop the recordings in progress (RecordingStopped)."""
+
+    directory: str
+    max_age_days: int
+    max_total_mb: int
+    min_free_mb: int
+
+
+@dataclass(frozen=True)
+class RecordingStopped:
+    """Runtime -> engine: a recording ended by itself (disk full, write error)."""
+
+    call_id: int
+    reason: str
+
+
 # --- call detail records ---------------------------------------------------------------------
 class Direction(enum.Enum):
     INTERNAL = "internal"
@@ -88,6 +161,7 @@ class AnswerSource(enum.Enum):
     OFF_HOOK = "off_hook"      # an extension lifted the handset
     POLARITY = "polarity"      # the exchange reversed the line polarity (answer supervision)
     ASSUMED = "assumed"        # no answer signal: answered when dialling was complete
+    PICKUP = "pickup"          # another phone picked the ringing call up (call pickup)
 
 
 @dataclass(frozen=True)
@@ -111,6 +185,15 @@ class CdrRecord:
     caller_leg: str = ""
     callee_leg: str = ""
     reason: str = ""           # why a call failed, for people ("international calls not permitted")
+    extra: Mapping[str, object] = field(default_factory=dict)   # feature data (recordings, group, ...)
+
+    @property
+    def extra_text(self) -> str:
+        """The record's extra column: the reason alone, or JSON with the reason and feature data."""
+        if not self.extra:
+            return self.reason
+        data = {"reason": self.reason, **self.extra} if self.reason else dict(self.extra)
+        return json.dumps(data, sort_keys=True, default=str)
 
     @property
     def missed(self) -> bool:
@@ -118,4 +201,4 @@ class CdrRecord:
         return self.direction is Direction.INBOUND and self.disposition is not Disposition.ANSWERED
 
 
-Command = PortCommand | MediaCommand | CdrRecord
+Command = PortCommand | MediaCommand | CdrRecord | SendMail | SweepRecordings

@@ -1,6 +1,6 @@
-"""Engine core: legs, calls, timers and the primitive operations every call flow and feature
-package uses (ring, tones, bridge, fail, far end gone, release a line, end a call with its CDR;
-CDR fields and rounding as Asterisk cdr: duration and billsec in whole seconds)."""
+"""Engine core: legs, parties, calls, timers and the primitive operations every call flow and
+feature package uses (ring, tones, bridge, fail, far end gone, release a line, end a call with its
+CDR; CDR fields and rounding as Asterisk cdr: duration and billsec in whole seconds)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from firmware.contracts.callerid import CallerId
-from firmware.contracts.ports import ForwardDisconnect, Release, StartRinging, StopRinging
+from firmware.contracts.errors import PbxError
+from firmware.contracts.ports import ForwardDisconnect, Release, RingCadence, StartRinging, StopRinging
 from firmware.contracts.tones import ToneSpec
 from firmware.pbx.commands import (
     AnswerSource,
@@ -21,8 +22,10 @@ from firmware.pbx.commands import (
     fxo_leg,
     fxs_leg,
 )
-from firmware.pbx.hooks import Hooks, extension_resolver
+from firmware.pbx.hooks import Flow, Hooks, extension_resolver
 from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent, FxsState
+from firmware.pbx.parties import FxoParty, FxsParty
+from firmware.pbx.party import Party
 from firmware.pbx.routes import Hunter
 from firmware.pbx.settings import PbxSettings
 from firmware.pbx.state import Call, FxoLeg, FxsLeg, Outbox, TimerFn, Timers
@@ -59,6 +62,7 @@ def make_cdr(call: Call, end: float, end_wall: datetime, disposition: Dispositio
         caller_leg=call.caller,
         callee_leg=call.callee,
         reason=reason,
+        extra=dict(call.extra),
     )
 
 
@@ -67,6 +71,7 @@ class Core:
         self.settings = settings
         self.fxs: dict[str, FxsLeg] = {}
         self.fxo: dict[str, FxoLeg] = {}
+        self.parties: dict[str, Party] = {}
         self.calls: dict[int, Call] = {}
         self.timers = Timers()
         self.out = Outbox()
@@ -80,9 +85,24 @@ class Core:
     def add_ports(self, settings: PbxSettings) -> None:
         """Create legs for ports not seen before (existing legs keep their state and calls)."""
         for port in settings.fxs_ports:
-            self.fxs.setdefault(fxs_leg(port), FxsLeg.create(fxs_leg(port), port))
+            leg = self.fxs.setdefault(fxs_leg(port), FxsLeg.create(fxs_leg(port), port))
+            self.parties.setdefault(leg.id, FxsParty(self, leg))
         for port in settings.fxo_ports:
-            self.fxo.setdefault(fxo_leg(port), FxoLeg.create(fxo_leg(port), port))
+            line = self.fxo.setdefault(fxo_leg(port), FxoLeg.create(fxo_leg(port), port))
+            self.parties.setdefault(line.id, FxoParty(self, line))
+
+    def add_party(self, party: Party) -> None:
+        """Plug in a party of another technology (a SIP phone, a SIP trunk call)."""
+        self.parties[party.id] = party
+
+    def party(self, leg_id: str) -> Party:
+        try:
+            return self.parties[leg_id]
+        except KeyError:
+            raise PbxError(f"no party {leg_id!r}") from None
+
+    def flow_of(self, call: Call) -> Flow:
+        return self.hooks.flows[call.flow_name]
 
     # --- time ------------------------------------------------------------------------------
     def set_clock(self, now: float, wall: datetime) -> None:
@@ -111,7 +131,7 @@ class Core:
         self.calls[call.id] = call
         return call
 
-    def call_of(self, leg: FxsLeg | FxoLeg) -> Call | None:
+    def call_of(self, leg: FxsLeg | FxoLeg | Party) -> Call | None:
         return None if leg.call is None else self.calls.get(leg.call)
 
     def answer(self, call: Call, source: AnswerSource) -> None:
@@ -127,23 +147,30 @@ class Core:
             self.out.emit(Disconnect(*call.bridged))
             call.bridged = None
 
-    def end_call(self, call: Call, disposition: Disposition, side: HangupSide, reason: str = "") -> None:
-        """Write the CDR and detach both legs; the caller of this puts the legs in their next state."""
+    def end_call(self, call: Call, disposition: Disposition, side: HangupSide, reason: str = "", *,
+                 release: tuple[str, ...] | list[str] = (), role: str | None = None) -> None:
+        """Write the CDR and detach every party; the parties in `release` whose active call this was
+        are released (`role`: the tone a phone hears). Other legs are put in their next state by the
+        caller of this. Call-ended listeners (features) run last."""
         self.unbridge(call)
         self.timers.cancel_owner(call.owner)
-        for leg_id in call.parties:
-            leg = self.fxs.get(leg_id) or self.fxo.get(leg_id)
-            if leg is not None and leg.call == call.id:
-                leg.call = None
-        self.calls.pop(call.id, None)
+        active = [self.parties[p] for p in release if p in self.parties and self.parties[p].call == call.id]
+        for party in self.parties.values():
+            if party.call == call.id:
+                party.call = None
+        if self.calls.pop(call.id, None) is None:
+            return
         self.out.emit(make_cdr(call, self.now, self.wall, disposition, side, reason))
+        for party in active:
+            party.hang_up_device(role)
+        for listener in self.hooks.call_ended:
+            listener(self, call)
 
     # --- FXS legs --------------------------------------------------------------------------
-    def ring(self, leg: FxsLeg, call: Call, caller_id: CallerId) -> None:
+    def ring(self, leg: FxsLeg, call: Call, caller_id: CallerId, cadence: RingCadence | None = None) -> None:
         leg.fire(FxsEvent.RING)
         leg.call = call.id
-        call.callee = leg.id
-        self.out.emit(StartRinging(leg.port, self.settings.ring_cadence, caller_id))
+        self.out.emit(StartRinging(leg.port, cadence or self.settings.ring_cadence, caller_id))
 
     def fail(self, leg: FxsLeg, role: str, *, sit: bool = False) -> None:
         """Dialling or set-up failed: `role` tone (after the special information tone if `sit`)."""

@@ -35,6 +35,7 @@ from firmware.pbx.outbound import OutboundCalls
 from firmware.pbx.settings import PbxSettings
 from firmware.pbx.snapshot import EngineSnapshot, snapshot
 from firmware.pbx.state import Call, FxoLeg, FxsLeg
+from firmware.pbx.talk import TalkFlow
 
 _FXS_EVENTS: dict[type[PortEvent], FxsEvent] = {
     OffHook: FxsEvent.OFF_HOOK, OnHook: FxsEvent.ON_HOOK, HookFlash: FxsEvent.FLASH,
@@ -57,15 +58,18 @@ class Engine:
         self.internal = InternalCalls(self.core)
         self.outbound = OutboundCalls(self.core)
         self.inbound = InboundCalls(self.core)
+        self.talk = TalkFlow(self.core)
         flows: tuple[Flow, ...] = (self.internal, self.outbound, self.inbound)
         self.flows: dict[Direction, Flow] = {f.direction: f for f in flows}
+        for flow in (*flows, self.talk):
+            self.hooks.flows[flow.flow_name] = flow
         self.dialling = Dialling(self.core, internal=self.internal.start, outside=self.outbound.start)
         self._fxs_actions: dict[str, Callable[[FxsLeg, PortEvent], None]] = {
             "dial_tone": lambda leg, e: self.dialling.off_hook(leg),
             "first_digit": self._digit, "digit": self._digit,
-            "abandon_dialling": lambda leg, e: self.dialling.abandon(leg),
+            "abandon_dialling": self._abandon,
             "flash": self._flash, "answer": self._answer, "hang_up": self._hang_up,
-            "released": lambda leg, e: self.core.reset_fxs(leg),
+            "released": self._released,
             "alarm": self._fxs_alarm, "alarm_cleared": self._alarm_cleared,
         }
         self._fxo_actions: dict[str, Callable[[FxoLeg, PortEvent], None]] = {
@@ -145,12 +149,27 @@ class Engine:
             self._fxo_actions[action](line, event)
 
     def _flow(self, call: Call) -> Flow:
-        return self.flows[call.direction]
+        return self.core.flow_of(call)
 
     # --- FXS actions --------------------------------------------------------------------------
     def _digit(self, leg: FxsLeg, event: PortEvent) -> None:
         assert isinstance(event, DigitReceived)
+        for handler in self.hooks.digits:
+            if handler(self.core, leg, event.digit):
+                return
         self.dialling.digit(leg, event.digit)
+
+    def _abandon(self, leg: FxsLeg, event: PortEvent) -> None:
+        if not self._on_hook(leg):
+            self.dialling.abandon(leg)
+
+    def _released(self, leg: FxsLeg, event: PortEvent) -> None:
+        if not self._on_hook(leg):
+            self.core.reset_fxs(leg)
+
+    def _on_hook(self, leg: FxsLeg) -> bool:
+        """Hang-up interceptors first (transfer on hang-up, hold recall); True if one took over."""
+        return any(handler(self.core, leg.id) for handler in self.hooks.hangup)
 
     def _flash(self, leg: FxsLeg, event: PortEvent) -> None:
         call = self.core.call_of(leg)
@@ -165,6 +184,8 @@ class Engine:
         self._flow(call).answered(call, leg)
 
     def _hang_up(self, leg: FxsLeg, event: PortEvent) -> None:
+        if self._on_hook(leg):
+            return
         call = self.core.call_of(leg)
         if call is None:
             self.core.reset_fxs(leg)

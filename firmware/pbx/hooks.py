@@ -1,7 +1,9 @@
 """Extension points for feature packages (firmware/pbx/features/<name>/): hook-flash handlers,
-feature-code handlers and destination resolvers, registered on `Engine.hooks`; and `Flow`, the
-base of call flows (what happens to a call when one of its legs reports something: one flow per
-kind of call - internal, outbound, inbound - and packages add theirs: ring group, park, ...).
+feature-code handlers, destination resolvers, hang-up and digit interceptors and call-ended
+listeners, registered on `Engine.hooks`; and `Flow`, the base of call flows (what happens to a
+call when one of its legs reports something: one flow per kind of call - internal, outbound,
+inbound - and packages add theirs: talk, ring group, park, conference ...). `PartyFlow` is the
+leg-agnostic base feature flows use: it sees parties answering, leaving and failing, never ports.
 
 A feature package keeps its own state machine and calls back into the engine core (legs, calls,
 tones, timers). Handlers run inside `Engine.handle`/`tick`, so they are sans-IO as well.
@@ -13,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from firmware.contracts.callerid import CallerId
 from firmware.contracts.errors import PbxError
-from firmware.pbx.commands import Direction
+from firmware.pbx.commands import AnswerSource, Direction
 from firmware.pbx.numbering import FeatureTarget
 from firmware.pbx.state import Call, FxoLeg, FxsLeg
 
@@ -47,6 +50,16 @@ class Destination:
 
 
 DestinationResolver = Callable[["Core", str], "Destination | None"]
+HangupHandler = Callable[["Core", str], bool]
+"""A phone party (leg id) went on-hook, its leg already idle; return True if the feature took over
+(transfer on hang-up, hold recall); else the call's flow hears it as usual."""
+DigitHandler = Callable[["Core", FxsLeg, str], bool]
+"""A digit on a handset in dial tone or collecting; return True if consumed (a flash menu)."""
+BusyHandler = Callable[["Core", Call, str, "CallerId"], bool]
+"""The phone party (leg id) a call is for is busy; return True if a feature offered the call to it
+anyway (call waiting: the party is then the call's callee, not yet answered)."""
+CallEndedListener = Callable[["Core", Call], None]
+"""A call ended (its record was just written): features forget it (held calls, park, groups)."""
 
 
 class DestinationFlow(Protocol):
@@ -61,6 +74,14 @@ class Hooks:
     features: dict[str, FeatureHandler] = field(default_factory=dict)
     resolvers: list[DestinationResolver] = field(default_factory=list)
     destination_flows: dict[str, DestinationFlow] = field(default_factory=dict)
+    flows: dict[str, Flow] = field(default_factory=dict)      # by Call.flow name
+    hangup: list[HangupHandler] = field(default_factory=list)
+    digits: list[DigitHandler] = field(default_factory=list)
+    call_ended: list[CallEndedListener] = field(default_factory=list)
+    busy: list[BusyHandler] = field(default_factory=list)
+
+    def offer_busy(self, core: Core, call: Call, party: str, caller_id: CallerId) -> bool:
+        return any(handler(core, call, party, caller_id) for handler in self.busy)
 
     def resolve(self, core: Core, number: str) -> Destination | None:
         for resolver in self.resolvers:
@@ -82,9 +103,14 @@ class Flow:
     """Base class: every hook refuses; a flow overrides what its calls can meet."""
 
     direction: Direction
+    name: str = ""            # Call.flow; "" = the direction's value
 
     def __init__(self, core: Core) -> None:
         self.core = core
+
+    @property
+    def flow_name(self) -> str:
+        return self.name or self.direction.value
 
     def _unexpected(self, what: str, call: Call) -> PbxError:
         return PbxError(f"{self.direction.value} call {call.id}: unexpected {what}")
@@ -108,3 +134,57 @@ class Flow:
     def line_far_hung_up(self, call: Call, line: FxoLeg) -> None:
         """The exchange signalled a disconnect (the line is already `releasing`)."""
         raise self._unexpected("line disconnect", call)
+
+    def caller_gave_up(self, call: Call, line: FxoLeg) -> None:
+        """An incoming line stopped ringing for good before the answer (the line is already idle)."""
+        raise self._unexpected("caller gone", call)
+
+    def pick_up(self, call: Call, picker: str) -> bool:
+        """Answer this ringing call on the phone party `picker` instead (call pickup); False if the
+        call cannot be picked up (the picker's leg is in `routing`)."""
+        return False
+
+    def party_answered(self, call: Call, party: str, source: AnswerSource) -> None:
+        """A party this flow alerted or dialled answered (a line: by polarity or assumed)."""
+        raise self._unexpected(f"answer by {party}", call)
+
+
+class PartyFlow(Flow):
+    """Base of leg-agnostic flows: port hooks become `party_answered` / `party_gone` / `party_failed`
+    (a later SIP leg calls these three directly)."""
+
+    direction = Direction.INTERNAL
+
+    def answered(self, call: Call, leg: FxsLeg) -> None:
+        self.party_answered(call, leg.id, AnswerSource.OFF_HOOK)
+
+    def hung_up(self, call: Call, leg: FxsLeg) -> None:
+        self.core.party(leg.id).gone()
+        self.party_gone(call, leg.id)
+
+    def line_far_hung_up(self, call: Call, line: FxoLeg) -> None:
+        self.core.party(line.id).gone()
+        self.party_gone(call, line.id)
+
+    def caller_gave_up(self, call: Call, line: FxoLeg) -> None:
+        self.core.party(line.id).gone()
+        self.party_gone(call, line.id)
+
+    def line_polarity(self, call: Call, line: FxoLeg, action: str) -> None:
+        if action == "answer_polarity":
+            self.core.timers.cancel(call.owner, f"dial_done:{line.id}")
+            self.party_answered(call, line.id, AnswerSource.POLARITY)
+        elif call.answer_source is AnswerSource.ASSUMED:
+            self.core.answer(call, AnswerSource.POLARITY)   # the real answer, after dialling was done
+
+    def leg_failed(self, call: Call, leg_id: str, reason: str) -> None:
+        self.party_failed(call, leg_id, reason)
+
+    def party_gone(self, call: Call, party: str) -> None:
+        """`party` left the call on its own (hung up, the exchange cleared, the caller gave up)."""
+        raise self._unexpected(f"{party} leaving", call)
+
+    def party_failed(self, call: Call, party: str, reason: str) -> None:
+        """`party` went out of order (alarm); by default like leaving, with `reason` recorded."""
+        call.extra.setdefault("failure", reason)
+        self.party_gone(call, party)

@@ -10,11 +10,14 @@ from dataclasses import replace
 
 from firmware.contracts.callerid import CallerId, CidAbsence
 from firmware.contracts.errors import PbxError
-from firmware.contracts.ports import LineCallerId, PortEvent, Seize
+from firmware.contracts.ports import LineCallerId, PortEvent
 from firmware.pbx.commands import AnswerSource, Direction, Disposition, HangupSide
 from firmware.pbx.hooks import Flow
-from firmware.pbx.legs import FxoEvent, FxsState
+from firmware.pbx.legs import FxoEvent
+from firmware.pbx.parties import FxoParty
+from firmware.pbx.party import Identity
 from firmware.pbx.state import Call, FxoLeg, FxsLeg
+from firmware.pbx.talk import talk
 
 INBOUND_ROUTE = "inbound"
 
@@ -66,6 +69,9 @@ class InboundCalls(Flow):
         call.caller_id = cid
         call.from_number = cid.number or ""
         call.from_name = cid.name or ""
+        party = self.core.party(line.id)
+        if isinstance(party, FxoParty):
+            party.remote = Identity(call.from_number, call.from_name)
         if not call.rung and call.rings > 0:
             self._ring(call)
 
@@ -73,11 +79,13 @@ class InboundCalls(Flow):
         """incoming -> idle: no ring for the ring timeout, or the exchange dropped the line."""
         core = self.core
         call = self._call(line)
+        if call.flow_name != self.flow_name:   # a feature's flow has it (ring group, call waiting)
+            core.flow_of(call).caller_gave_up(call, line)
+            return
         line.call = None
-        if call.rung and call.callee:
-            core.far_ended(core.fxs[call.callee])
+        rung = [p for p in (call.callee, *call.alerting) if p] if call.rung else []
         if call.rung or call.unreachable is None:
-            core.end_call(call, Disposition.NO_ANSWER, HangupSide.CALLER, "the caller gave up")
+            core.end_call(call, Disposition.NO_ANSWER, HangupSide.CALLER, "the caller gave up", release=rung)
         else:
             disposition, reason = call.unreachable
             core.end_call(call, disposition, HangupSide.CALLER, reason)
@@ -107,14 +115,17 @@ class InboundCalls(Flow):
         if dest is not None and dest.kind != "extension":
             core.hooks.destination_flows[dest.kind](core, call, dest, core.now)
             return
-        target = core.fxs.get(dest.legs[0]) if dest is not None and dest.legs else None
-        if target is None or target.state is FxsState.ALARM:
+        target = core.parties.get(dest.legs[0]) if dest is not None and dest.legs else None
+        if target is None or target.alarm:
             call.unreachable = (Disposition.CONGESTION, f"extension {call.to} is out of order")
-        elif target.state is not FxsState.IDLE:
-            call.unreachable = (Disposition.BUSY, f"extension {call.to} is busy")
+        elif not target.available:
+            if core.hooks.offer_busy(core, call, target.id, self._handset_cid(call)):
+                call.rung = True
+            else:
+                call.unreachable = (Disposition.BUSY, f"extension {call.to} is busy")
         else:
-            call.rung = True
-            core.ring(target, call, self._handset_cid(call))
+            call.rung, call.callee = True, target.id
+            target.alert(call, self._handset_cid(call))
 
     def _handset_cid(self, call: Call) -> CallerId:
         cid = call.caller_id or CallerId(number_absence=CidAbsence.UNAVAILABLE)
@@ -122,44 +133,31 @@ class InboundCalls(Flow):
 
     # --- call progress ----------------------------------------------------------------------
     def answered(self, call: Call, leg: FxsLeg) -> None:
+        self.party_answered(call, leg.id, AnswerSource.OFF_HOOK)
+
+    def party_answered(self, call: Call, party: str, source: AnswerSource) -> None:
+        """The rung phone (any technology) answered."""
         core = self.core
-        line = core.fxo[call.line]
         core.timers.cancel_owner(call.owner)
-        line.fire(FxoEvent.ANSWER)
-        core.out.emit(Seize(line.port))
-        core.answer(call, AnswerSource.OFF_HOOK)
-        core.bridge(call, line.id, leg.id)
+        core.answer(call, source)
+        talk(core, call, call.line, party)
 
-    def hung_up(self, call: Call, leg: FxsLeg) -> None:
+    def pick_up(self, call: Call, picker: str) -> bool:
         core = self.core
-        line = core.fxo[call.line]
-        core.end_call(call, Disposition.ANSWERED, HangupSide.CALLEE)
-        core.release_line(line)
-        core.reset_fxs(leg)
-
-    def line_polarity(self, call: Call, line: FxoLeg, action: str) -> None:
-        """A reversal during an answered inbound call means nothing to us (disconnects come as such)."""
-
-    def line_far_hung_up(self, call: Call, line: FxoLeg) -> None:
-        core = self.core
-        core.line_released(line)
-        extension = core.fxs.get(call.callee)
-        core.end_call(call, Disposition.ANSWERED, HangupSide.CALLER)
-        if extension is not None:
-            core.far_ended(extension)
+        if call.answer is not None or not call.rung or not call.callee:
+            return False
+        core.timers.cancel_owner(call.owner)
+        core.party(call.callee).stop_alert(call)
+        core.answer(call, AnswerSource.PICKUP)
+        talk(core, call, call.line, picker)
+        return True
 
     def leg_failed(self, call: Call, leg_id: str, reason: str) -> None:
-        core = self.core
-        line = core.fxo[call.line]
+        """Before the answer (answered calls belong to the talk flow)."""
         if leg_id == call.line:  # the line failed: the call is over
-            extension = core.fxs.get(call.callee) if call.rung else None
-            disposition = Disposition.ANSWERED if call.answer is not None else Disposition.FAILED
-            core.end_call(call, disposition, HangupSide.SYSTEM, reason)
-            if extension is not None:
-                core.far_ended(extension, "congestion")
-        elif call.answer is not None:  # the extension failed during the call
-            core.end_call(call, Disposition.ANSWERED, HangupSide.SYSTEM, reason)
-            core.release_line(line)
+            rung = [p for p in (call.callee, *call.alerting) if p] if call.rung else []
+            self.core.end_call(call, Disposition.FAILED, HangupSide.SYSTEM, reason, release=rung,
+                               role="congestion")
         else:  # the rung extension failed: the line rings on unanswered
             call.callee, call.rung = "", False
             call.unreachable = (Disposition.CONGESTION, reason)

@@ -25,7 +25,7 @@ class FxsState(enum.Enum):
     ROUTING = "routing"          # number complete: ringback / the exchange's progress tones
     RINGING = "ringing"          # this handset is being rung
     CONNECTED = "connected"
-    HELD = "held"                # reserved for hold/transfer features
+    HELD = "held"                # the far side put this handset's call on hold (it hears music)
     RELEASING = "releasing"      # far end gone or failure: busy/congestion tone until on-hook
     ALARM = "alarm"              # port unavailable (chip, power); every other port keeps working
 
@@ -45,8 +45,10 @@ class FxsEvent(enum.Enum):
     FAIL = "fail"                # dialling or call set-up failed
     FAR_ANSWERED = "far_answered"
     FAR_ENDED = "far_ended"      # the other party hung up / the call was taken away
-    HOLD = "hold"
+    HOLD = "hold"                # the far side holds this handset's call
     RESUME = "resume"
+    RECALL = "recall"            # this handset flashed: its call(s) held, recall dial tone
+    RETRIEVE = "retrieve"        # back to a call (retrieve from hold, swap, flash menu done)
     TONE_TIMEOUT = "tone_timeout"
 
 
@@ -94,11 +96,11 @@ FXS_TABLE: Table[FxsState, FxsEvent] = MappingProxyType({
     (_F.IDLE, _FE.ALARM_CLEARED): (_F.IDLE, IGNORE),
     (_F.DIAL_TONE, _FE.DIGIT): (_F.COLLECTING, "first_digit"),
     (_F.DIAL_TONE, _FE.ON_HOOK): (_F.IDLE, "abandon_dialling"),
-    (_F.DIAL_TONE, _FE.FLASH): (_F.DIAL_TONE, IGNORE),
+    (_F.DIAL_TONE, _FE.FLASH): (_F.DIAL_TONE, "flash"),      # handlers: back to a held call
     (_F.DIAL_TONE, _FE.FAIL): (_F.RELEASING, "failure_tone"),
     (_F.COLLECTING, _FE.DIGIT): (_F.COLLECTING, "digit"),
     (_F.COLLECTING, _FE.ON_HOOK): (_F.IDLE, "abandon_dialling"),
-    (_F.COLLECTING, _FE.FLASH): (_F.COLLECTING, IGNORE),
+    (_F.COLLECTING, _FE.FLASH): (_F.COLLECTING, "flash"),
     (_F.COLLECTING, _FE.NUMBER_COMPLETE): (_F.ROUTING, "route"),
     (_F.COLLECTING, _FE.FAIL): (_F.RELEASING, "failure_tone"),
     (_F.ROUTING, _FE.ON_HOOK): (_F.IDLE, "hang_up"),
@@ -122,7 +124,11 @@ FXS_TABLE: Table[FxsState, FxsEvent] = MappingProxyType({
     (_F.HELD, _FE.FAR_ENDED): (_F.RELEASING, "hangup_tone"),
     (_F.RELEASING, _FE.ON_HOOK): (_F.IDLE, "released"),
     (_F.RELEASING, _FE.DIGIT): (_F.RELEASING, IGNORE),
-    (_F.RELEASING, _FE.FLASH): (_F.RELEASING, IGNORE),
+    (_F.RELEASING, _FE.FLASH): (_F.RELEASING, "flash"),
+    **{(s, _FE.RECALL): (_F.DIAL_TONE, "recall_dial_tone")
+       for s in (_F.DIAL_TONE, _F.COLLECTING, _F.ROUTING, _F.CONNECTED, _F.HELD, _F.RELEASING)},
+    **{(s, _FE.RETRIEVE): (_F.CONNECTED, "retrieve")
+       for s in (_F.DIAL_TONE, _F.COLLECTING, _F.ROUTING, _F.CONNECTED, _F.HELD, _F.RELEASING)},
     (_F.RELEASING, _FE.TONE_TIMEOUT): (_F.RELEASING, "silence"),
     **{(s, _FE.ALARM): (_F.ALARM, "alarm") for s in (_F.IDLE, _F.RINGING, *_OFF_HOOK_STATES)},
     (_F.ALARM, _FE.ALARM): (_F.ALARM, "alarm"),

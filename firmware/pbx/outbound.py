@@ -8,23 +8,14 @@ from firmware.contracts.ports import DialDigits, Seize
 from firmware.pbx.commands import AnswerSource, Direction, Disposition, HangupSide
 from firmware.pbx.core import Core
 from firmware.pbx.hooks import Flow
-from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent, FxsState
+from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent
 from firmware.pbx.numbering import EmergencyTarget, OutsideTarget
 from firmware.pbx.numbering_plans import Permission
+from firmware.pbx.parties import FxoParty, dialling_time_s
+from firmware.pbx.party import Identity
 from firmware.pbx.routes import Route, RouteChoice
 from firmware.pbx.state import Call, FxoLeg, FxsLeg
-from firmware.telephony.timing import AnalogTiming
-
-
-def dialling_time_s(number: str, pulse: bool, timing: AnalogTiming) -> float:
-    """How long the port needs to send `number` (DTMF tone+pause per digit, or pulse trains)."""
-    if not pulse:
-        return len(number) * (timing.dtmf_on_ms + timing.dtmf_off_ms) / 1000
-    digits = [d for d in number if d.isdigit()]
-    pulses = sum(int(d) or 10 for d in digits)
-    gaps = max(0, len(digits) - 1)
-    pulse_ms = timing.pulse_make_ms + timing.pulse_break_ms
-    return (pulses * pulse_ms + gaps * timing.pulse_interdigit_ms) / 1000
+from firmware.pbx.talk import talk
 
 
 class OutboundCalls(Flow):
@@ -82,6 +73,9 @@ class OutboundCalls(Flow):
         call.line = call.callee = line.id
         call.dialling = False
         line.call = call.id
+        party = core.party(line.id)
+        if isinstance(party, FxoParty):
+            party.remote = Identity(call.to, "")
         line.fire(FxoEvent.SEIZE)
         core.out.emit(Seize(line.port))
         core.bridge(call, caller.id, line.id)  # the caller hears the exchange from now on
@@ -106,9 +100,8 @@ class OutboundCalls(Flow):
     def _answered(self, call: Call, source: AnswerSource) -> None:
         core = self.core
         core.answer(call, source)
-        caller = core.fxs[call.caller]
-        if caller.state is FxsState.ROUTING:
-            caller.fire(FxsEvent.FAR_ANSWERED)
+        self._routes.pop(call.id, None)
+        talk(core, call, call.caller, call.line)
 
     def line_polarity(self, call: Call, line: FxoLeg, action: str) -> None:
         if action == "answer_polarity":

@@ -10,7 +10,17 @@ from datetime import datetime
 
 from firmware.contracts.callerid import CallerId
 from firmware.contracts.tones import ToneSpec
-from firmware.pbx.commands import AnswerSource, Command, Direction, Disposition, PlayTone, StopTone
+from firmware.pbx.commands import (
+    AnswerSource,
+    Command,
+    Direction,
+    Disposition,
+    PlayMusic,
+    PlayPrompt,
+    PlayTone,
+    StopMusic,
+    StopTone,
+)
 from firmware.pbx.legs import FxoEvent, FxoState, FxsEvent, FxsState, LegMachine, fxo_machine, fxs_machine
 
 
@@ -62,7 +72,10 @@ class FxoLeg:
 
 @dataclass
 class Call:
-    """One call between two legs; `caller` is the side that called (a line for inbound calls)."""
+    """One call between two legs; `caller` is the side that called (a line for inbound calls).
+    `flow` names the flow that handles its events ("" = the direction's); `alerting` lists the
+    parties being rung for it (a ring group rings several); `extra` is feature data for the call
+    record (recordings, group, pickup, transfer)."""
 
     id: int
     direction: Direction
@@ -89,6 +102,14 @@ class Call:
     rung: bool = False                     # the destination handset is ringing
     waiting_cid: bool = False
     unreachable: tuple[Disposition, str] | None = None  # why nobody can be rung
+    # features
+    flow: str = ""
+    alerting: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def flow_name(self) -> str:
+        return self.flow or self.direction.value
 
     @property
     def owner(self) -> str:
@@ -153,22 +174,43 @@ class Timers:
 
 
 class Outbox:
-    """Commands produced while handling one input; tracks which leg hears which tone."""
+    """Commands produced while handling one input; tracks which leg hears which tone, music or
+    prompt (a leg hears one of them at a time)."""
 
     def __init__(self) -> None:
         self.commands: list[Command] = []
         self.tones: dict[str, ToneSpec] = {}
+        self.music: dict[str, str] = {}      # leg -> music source or "prompt"
 
     def emit(self, command: Command) -> None:
         self.commands.append(command)
 
     def play(self, leg: str, spec: ToneSpec) -> None:
+        self._stop_music(leg)
         self.tones[leg] = spec
         self.emit(PlayTone(leg, spec))
 
+    def play_music(self, leg: str, source: str) -> None:
+        if self.music.get(leg) == source:
+            return
+        self.stop_tone(leg)
+        self.music[leg] = source
+        self.emit(PlayMusic(leg, source))
+
+    def play_prompt(self, leg: str, words: tuple[str, ...], language: str) -> None:
+        self.stop_tone(leg)
+        self.music[leg] = "prompt"
+        self.emit(PlayPrompt(leg, words, language))
+
     def stop_tone(self, leg: str) -> None:
+        """Silence the leg: no tone, no music, no prompt."""
         if self.tones.pop(leg, None) is not None:
             self.emit(StopTone(leg))
+        self._stop_music(leg)
+
+    def _stop_music(self, leg: str) -> None:
+        if self.music.pop(leg, None) is not None:
+            self.emit(StopMusic(leg))
 
     def take(self) -> list[Command]:
         out, self.commands = self.commands, []
