@@ -11,8 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from firmware.api.configure import ConfigService
+from firmware.api.history import History
+from firmware.api.portal import MediaFiles, PortalSettings
+from firmware.api.system import CpuMeter, disk_use, load_average
 from firmware.contracts.callerid import CallerId, CidAbsence
 from firmware.contracts.errors import ApiError
 from firmware.dsp.levels import dbm0, dominant_frequency
@@ -38,6 +43,26 @@ class Backplane(Protocol):
 
     def call_records(self, filters: dict[str, Any]) -> list[dict[str, Any]]: ...
 
+    # --- added for the web page (issue 6) ---
+    @property
+    def state_dir(self) -> Path: ...    # passwords, call records, recordings, voicemail
+
+    @property
+    def config_file(self) -> Path: ...  # where the web page stores the configuration
+
+    def current_config(self) -> Any: ...  # the Config in force
+
+    def apply_config(self, cfg: Any) -> dict[str, Any]: ...   # {"restart": [sections needing a restart]}
+
+    def operator_available(self) -> bool: ...
+
+    def operator(self, action: str, call_id: int | None, number: str, *, line: str = "",
+                 route: str = "") -> dict[str, Any]: ...
+
+    def test_ring(self, port: int, seconds: float) -> dict[str, Any]: ...
+
+    def trunk_status(self) -> list[dict[str, Any]]: ...
+
 
 def plain(obj: Any) -> Any:
     """Dataclasses/tuples -> JSON-ready dicts/lists."""
@@ -50,9 +75,22 @@ def plain(obj: Any) -> Any:
     return obj
 
 
+OPERATOR_ACTIONS: dict[str, tuple[bool, bool]] = {   # action -> (needs a selected call, needs a number)
+    "call": (False, True), "hold": (True, False), "retrieve": (True, False), "transfer": (True, True),
+    "consult": (True, True), "confirm": (True, False), "conference": (True, False),
+    "record_start": (True, False), "record_stop": (True, False), "pickup": (False, True),
+    "park": (True, False), "unpark": (False, True), "hangup": (True, False),
+}
+
+
 class Api:
     def __init__(self, backplane: Backplane) -> None:
         self.bp = backplane
+        self.config = ConfigService(backplane.config_file, backplane.current_config, backplane.apply_config)
+        self.history = History(backplane.call_records)
+        self.media = MediaFiles(backplane.state_dir)
+        self.portal = PortalSettings(backplane.state_dir / "portal.json")
+        self._cpu = CpuMeter()
 
     # --- status --------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -64,7 +102,44 @@ class Api:
             status = "alarm" if hw.get("alarm") else p.status
             ports.append({**plain(p), "status": status, "alarm": hw.get("alarm") or p.alarm,
                           "chip": hw.get("chip", "")})
-        return {"ports": ports, "calls": plain(snap.calls), "virtual": self.bp.board is not None}
+        return {"ports": ports, "calls": plain(snap.calls), "virtual": self.bp.board is not None,
+                "parked": plain(getattr(snap, "parked", ())), "trunks": self.bp.trunk_status(),
+                "operator": self.bp.operator_available()}
+
+    def system(self) -> dict[str, Any]:
+        return {"cpu_percent": self._cpu.percent(), "load": load_average(), "disk": disk_use(self.bp.state_dir)}
+
+    def web_settings(self) -> Any:
+        """The `web:` config section (WebConfig)."""
+        return self.bp.current_config().web
+
+    # --- operator panel ------------------------------------------------------------------------
+    def operator(self, action: str, call_id: int | None, number: str, *, line: str = "",
+                 route: str = "") -> dict[str, Any]:
+        """One operator action on the selected call; refused (ApiError) if the engine cannot."""
+        needs = OPERATOR_ACTIONS.get(action)
+        if needs is None:
+            raise ApiError(f"unknown operator action {action!r}; known: {', '.join(OPERATOR_ACTIONS)}")
+        needs_call, needs_number = needs
+        if needs_call and call_id is None:
+            raise ApiError(f"{action}: select a call in the table first")
+        if needs_number and not number:
+            raise ApiError(f"{action}: a number is needed")
+        if number and not NUMBER.fullmatch(number):
+            raise ApiError(f"number must be digits, + * or #, got {number!r}")
+        if line and not re.fullmatch(r"[0-9]{2,6}", line):
+            raise ApiError(f"line must be an extension number, got {line!r}")
+        if route and not re.fullmatch(r"[A-Za-z0-9_ .-]{1,32}", route):
+            raise ApiError(f"not a route name: {route!r}")
+        if not self.bp.operator_available():
+            raise ApiError("not available yet: this firmware's call engine has no operator actions")
+        return self.bp.operator(action, call_id, number, line=line, route=route)
+
+    def test_ring(self, port: int, seconds: float = 6.0) -> dict[str, Any]:
+        """Ring an idle extension's handset for a few seconds (the setup wizard's test call)."""
+        if not 1.0 <= seconds <= 30.0:
+            raise ApiError("a test ring lasts 1-30 seconds")
+        return self.bp.test_ring(port, seconds)
 
     # --- call records ----------------------------------------------------------------------
     def call_records(self, **filters: Any) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import string
 import threading
@@ -22,6 +23,7 @@ from firmware.contracts.errors import ApiError
 ROLES = ("admin", "operator", "user")
 ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+USER_NAME = re.compile(r"[A-Za-z0-9._-]{1,32}")
 
 
 def generate_password(length: int = 12) -> str:
@@ -102,11 +104,47 @@ class UserStore:
             user.must_change = False
             self._save()
 
-    def add(self, name: str, role: str, password: str, *, extension: str = "") -> None:
+    def add(self, name: str, role: str, password: str, *, extension: str = "", language: str = "") -> None:
         if role not in ROLES:
             raise ApiError(f"role must be one of {', '.join(ROLES)}")
+        if not USER_NAME.fullmatch(name):
+            raise ApiError("a user name is 1-32 letters, digits, '.', '_' or '-'")
+        if role == "user" and not re.fullmatch(r"[0-9]{2,6}", extension):
+            raise ApiError("a user of role 'user' needs the extension number of their portal")
         with self._lock:
             if name in self._users:
                 raise ApiError(f"user {name!r} exists")
-            self._users[name] = User(name, role, hash_password(password), True, extension)
+            self._users[name] = User(name, role, hash_password(password), True, extension, language)
             self._save()
+
+    def all(self) -> list[User]:
+        return sorted(self._users.values(), key=lambda u: u.name)
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            user = self._users.get(name)
+            if user is None:
+                raise ApiError(f"no user {name!r}")
+            if user.role == "admin" and sum(u.role == "admin" for u in self._users.values()) == 1:
+                raise ApiError("the last admin cannot be deleted")
+            del self._users[name]
+            self._save()
+
+    def reset_password(self, name: str) -> str:
+        """A new generated one-time password (to be changed at next login); returns it once."""
+        password = generate_password()
+        with self._lock:
+            user = self._users.get(name)
+            if user is None:
+                raise ApiError(f"no user {name!r}")
+            user.password = hash_password(password)
+            user.must_change = True
+            self._save()
+        return password
+
+    def set_language(self, name: str, language: str) -> None:
+        with self._lock:
+            user = self._users.get(name)
+            if user is not None and user.language != language:
+                user.language = language
+                self._save()

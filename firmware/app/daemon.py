@@ -7,8 +7,10 @@ READY=1 to systemd. Stop runs in reverse; the port thread puts every line on-hoo
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,9 +21,13 @@ from firmware.api.facade import Api
 from firmware.app.backends import LinuxBackend, VirtualBackend
 from firmware.app.compose import Analog, Backend, build_analog
 from firmware.config.model import Config
+from firmware.contracts.callerid import CallerId
 from firmware.contracts.clock import MonotonicClock
-from firmware.contracts.ports import PortAlarm, PortAlarmCleared, PortEvent
+from firmware.contracts.errors import ApiError, PbxError
+from firmware.contracts.ports import PortAlarm, PortAlarmCleared, PortEvent, StartRinging, StopRinging
+from firmware.pbx.commands import fxs_leg
 from firmware.pbx.engine import Engine
+from firmware.pbx.legs import FxsState
 from firmware.pbx.settings import PbxSettings
 from firmware.runtime.cdr import CdrFilter, CdrStore
 from firmware.runtime.loop import Runtime
@@ -29,6 +35,22 @@ from firmware.runtime.porthread import PortThread
 from firmware.runtime.systemd import notify, setup_logging, watchdog_interval
 
 __all__ = ["Daemon", "setup_logging"]
+
+OPERATOR_MODULES = ("firmware.pbx.operator", "firmware.pbx.features.operator")
+
+
+def operator_command() -> Callable[..., Any] | None:
+    """The call engine's operator-command factory, `command(action, *, call_id, number, line, route)`
+    returning an OperatorCommand for `Engine.operator(cmd, now, wall)`; None until that lands."""
+    for name in OPERATOR_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        factory = getattr(module, "command", None)
+        if callable(factory):
+            return typing.cast(Callable[..., Any], factory)
+    return None
 
 log = logging.getLogger("pbxd")
 T = TypeVar("T")
@@ -187,3 +209,87 @@ class Daemon:
 
     def call_records(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         return [] if self.cdr is None else self.cdr.query(CdrFilter(**filters))
+
+    # --- Backplane for the web page (issue 6) -----------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        """Where the web page stores the config: --config's file, else pbx.yaml in the state directory."""
+        return self.config_path or self.state_dir / "pbx.yaml"
+
+    def current_config(self) -> Config:
+        return self.cfg
+
+    def apply_config(self, cfg: Config) -> dict[str, Any]:
+        """New dial plan, extensions, routes and timings for new calls (calls in progress keep theirs);
+        returns the changed sections that only take effect after a restart (hardware set-up, web server)."""
+        assert self.runtime is not None
+        runtime = self.runtime
+        settings = PbxSettings.from_config(cfg)
+        runtime.call(lambda: runtime.execute(runtime.engine.reconfigure(settings)))
+        old, self.cfg = self.cfg, cfg
+        restart = [name for name in ("board", "fxs", "fxo", "web") if getattr(old, name) != getattr(cfg, name)]
+        if old.country != cfg.country:
+            restart.append("country")   # tones and plan apply now; line (DAA) and caller-ID chip settings at restart
+        if restart:
+            log.info("config applied; after a restart also: %s", ", ".join(restart))
+        return {"restart": restart}
+
+    def operator_available(self) -> bool:
+        return self.runtime is not None and callable(getattr(self.runtime.engine, "operator", None)) \
+            and operator_command() is not None
+
+    def operator(self, action: str, call_id: int | None, number: str, *, line: str = "",
+                 route: str = "") -> dict[str, Any]:
+        """Run an operator command on the runtime thread (`Engine.operator(cmd, now, wall)`)."""
+        factory = operator_command()
+        if self.runtime is None or factory is None or not self.operator_available():
+            raise ApiError("not available yet: this firmware's call engine has no operator actions")
+        runtime = self.runtime
+        try:
+            cmd = factory(action, call_id=call_id, number=number, line=line, route=route)
+        except (PbxError, ValueError, KeyError) as exc:
+            raise ApiError(f"{action}: {exc}") from exc
+        engine: Any = runtime.engine       # typed loosely: Engine.operator is still being built
+        engine_operator: Callable[..., Any] = engine.operator
+
+        def run() -> Any:
+            out = engine_operator(cmd, self.clock.now(), runtime.wall())
+            commands, result = (out, None) if isinstance(out, list) else (list(getattr(out, "commands", [])), out)
+            runtime.execute(commands)
+            return result
+        try:
+            result = runtime.call(run)
+        except PbxError as exc:
+            raise ApiError(str(exc)) from exc
+        return {"action": action, "call_id": call_id, "result": str(getattr(result, "outcome", "") or "done")}
+
+    def test_ring(self, port: int, seconds: float) -> dict[str, Any]:
+        """Ring an idle FXS port with the country cadence and a test caller ID for `seconds`."""
+        assert self.runtime is not None
+        runtime = self.runtime
+        leg_id = fxs_leg(port)
+
+        def idle() -> bool:
+            leg = runtime.engine.core.fxs.get(leg_id)
+            if leg is None:
+                raise ApiError(f"port {port} is not an FXS port")
+            return leg.state is FxsState.IDLE
+
+        if not runtime.call(idle):
+            raise ApiError(f"port {port} is busy: the test ring needs an idle extension")
+        cadence = runtime.engine.settings.ring_cadence
+        runtime.call(lambda: runtime.execute([StartRinging(port, cadence, CallerId(number="0000", name="Test"))]))
+
+        def stop() -> None:
+            if runtime.call(idle):     # the engine did not take the port over meanwhile
+                runtime.call(lambda: runtime.execute([StopRinging(port)]))
+        timer = threading.Timer(seconds, stop)
+        timer.daemon = True
+        timer.start()
+        return {"port": port, "ringing": True, "seconds": seconds}
+
+    def trunk_status(self) -> list[dict[str, Any]]:
+        """SIP trunks' registration state, once the SIP side provides it (`self.sip.trunk_status()`)."""
+        sip = getattr(self, "sip", None)
+        status = getattr(sip, "trunk_status", None)
+        return list(status()) if callable(status) else []

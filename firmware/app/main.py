@@ -41,6 +41,9 @@ def explain() -> str:
 
 
 def load(args: argparse.Namespace) -> Config:
+    saved = args.state_dir / "pbx.yaml"      # the config as the web page saved it
+    if args.config is None and saved.exists():
+        args.config = saved
     cfg = load_config(args.config)
     if args.virtual and cfg.board.kind != "virtual":
         from dataclasses import replace

@@ -14,6 +14,7 @@ from firmware.config.dialplan import (
     check_dialplan,
     default_extensions,
 )
+from firmware.config.web import WebConfig
 from firmware.contracts.errors import ConfigError
 from firmware.telephony.countries import country as lookup_country
 
@@ -180,6 +181,8 @@ class Config:
         "dialling: outside-line prefix, emergency numbers, feature codes, digit timeouts"))
     calls: CallsConfig = field(default_factory=CallsConfig, metadata=doc(
         "call behaviour: no-answer time, hang-up tone, line dial delay and guard, incoming caller-ID wait"))
+    web: WebConfig = field(default_factory=WebConfig, metadata=doc(
+        "the local web page: address and ports, HTTPS, session idle time, login lockout"))
 
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
