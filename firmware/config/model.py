@@ -13,6 +13,14 @@ from firmware.config.dialplan import (
     RouteConfig,
     check_dialplan,
     default_extensions,
+    effective_prefix_and_emergency,
+)
+from firmware.config.features import (
+    DEFAULT_ROUTE_NAMES,
+    FeaturesConfig,
+    MailConfig,
+    check_features,
+    feature_destinations,
 )
 from firmware.config.web import WebConfig
 from firmware.contracts.errors import ConfigError
@@ -181,6 +189,10 @@ class Config:
         "dialling: outside-line prefix, emergency numbers, feature codes, digit timeouts"))
     calls: CallsConfig = field(default_factory=CallsConfig, metadata=doc(
         "call behaviour: no-answer time, hang-up tone, line dial delay and guard, incoming caller-ID wait"))
+    features: FeaturesConfig = field(default_factory=FeaturesConfig, metadata=doc(
+        "office call features: hold, transfer, conference, pickup, park, ring groups, recording, route choice"))
+    mail: MailConfig = field(default_factory=MailConfig, metadata=doc(
+        "SMTP server for missed-call and daily-report mails"))
     web: WebConfig = field(default_factory=WebConfig, metadata=doc(
         "the local web page: address and ports, HTTPS, session idle time, login lockout"))
 
@@ -203,10 +215,24 @@ class Config:
                     problems.append((f"{section}[{i}].port", f"the board has no port {port}"))
                 elif kinds[port] != section:
                     problems.append((f"{section}[{i}].port", f"port {port} is an {kinds[port]} port"))
-        problems += check_dialplan(
+        problems += self._features_fit(check_dialplan(
             country_iso=self.country, fxs_ports=self.ports_of("fxs"), fxo_ports=self.ports_of("fxo"),
-            extensions=self.extensions, routes=self.routes, inbound=self.inbound, numbering=self.numbering)
-        return problems
+            extensions=self.extensions, routes=self.routes, inbound=self.inbound, numbering=self.numbering))
+        return problems + self._check_features()
+
+    def _features_fit(self, dialplan: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Dial-plan problems, less inbound destinations that are ring groups rather than extensions."""
+        groups = feature_destinations(self.features)
+        fine = {f"inbound[{i}].destination" for i, e in enumerate(self.inbound) if e.destination in groups}
+        return [p for p in dialplan if p[0] not in fine]
+
+    def _check_features(self) -> list[tuple[str, str]]:
+        prefix, emergency = effective_prefix_and_emergency(self.country, self.numbering)
+        return check_features(
+            self.features, extensions=[e.number for e in self.extension_list()],
+            routes=[r.name for r in self.routes] or list(DEFAULT_ROUTE_NAMES),
+            lines=[f"fxo:{p}" for p in self.ports_of("fxo")], prefix=prefix, emergency=emergency,
+            dialplan_codes=[fc.code for fc in self.numbering.feature_codes])
 
     def ports_of(self, kind: ModuleType) -> list[int]:
         """Port numbers of the board's FXS or FXO modules, in order."""
