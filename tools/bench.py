@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS: dict[str, str] = {
     "fxs": "tools.bench_fxs:run",
+    "calls": "tools.bench_calls:run",
     "media": "tools.bench_media:run",
 }
 
