@@ -49,19 +49,23 @@ class AnalogPortMedia:
 
     Threads: construct, `audio_media()` and `close()` on the pjsua2 owner thread;
     `from_line`/`to_line` on the port thread (no pjsua2 calls there); the callbacks run on the
-    bridge clock thread. `jitter_frames` is the standing fill each ring may keep to absorb
-    scheduling jitter (latency added per direction is about that plus the clock phase).
+    bridge clock thread. Each ring keeps a standing fill (its latency) that starts at
+    `jitter_frames`, rises by a frame for every late frame up to `max_jitter_frames`, and
+    falls back after calm stretches (`ringbuf`): the media layer then adds one frame plus
+    whatever jitter the machine has shown.
     """
 
     def __init__(self, endpoint: MediaEndpoint, port: int, *, name: str | None = None,
-                 capacity_frames: int = 8, jitter_frames: int = 1, trim_window: int = 50) -> None:
+                 jitter_frames: int = 0, max_jitter_frames: int = 4, capacity_frames: int = 8,
+                 trim_window: int = 50) -> None:
         frame = endpoint.frame_samples
         self.port = port
         self.name = name or f"analog{port}"
         self.frame_samples = frame
-        capacity = max(capacity_frames, jitter_frames + 2) * frame
-        self._in = RingBuffer(capacity, target=jitter_frames * frame, window=trim_window)
-        self._out = RingBuffer(capacity, target=jitter_frames * frame, window=trim_window)
+        most = max(jitter_frames, max_jitter_frames)
+        capacity = max(capacity_frames, most + 2) * frame
+        self._in, self._out = (RingBuffer(capacity, target=jitter_frames * frame, max_target=most * frame,
+                                          window=trim_window) for _ in range(2))
         # No bridge request (or no port-thread call) for this long means "idle", not "late":
         # far longer than any clock stall the rings are meant to ride through.
         self._idle_s = _IDLE_S
@@ -115,7 +119,7 @@ class AnalogPortMedia:
     def to_line(self, n: int) -> Samples | None:
         """`n` samples of bridge audio toward the line, or None when nothing is connected."""
         self._last_drained = time.perf_counter()
-        block = self._out.read(n)
+        block = self._out.read(n, adapt=self._bridge_audio)
         if block is not None:
             return block
         if not self._bridge_audio:
@@ -134,13 +138,14 @@ class AnalogPortMedia:
         now = time.perf_counter()
         self.frames_requested += 1
         self._last_request = now
-        if self._in.read_into(self._writer.samples):
+        fed = now - self._last_fed <= self._idle_s
+        if self._in.read_into(self._writer.samples, adapt=fed and self._primed):
             self._writer.commit(frame)
             self.frames_delivered += 1
             self._primed = True
             return
         frame.type = FRAME_TYPE_NONE
-        if now - self._last_fed > self._idle_s:
+        if not fed:
             self._primed = False
         elif self._primed:
             self.frames_late += 1

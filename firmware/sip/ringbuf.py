@@ -11,6 +11,11 @@ never exactly equal and their difference must not turn into growing delay:
   being needed is discarded down to `target` (counted in `trimmed`). A late producer makes
   the consumer underrun once (counted), the late audio then stays queued and absorbs the
   next jitter of the same size: the buffer primes itself, and trims back when calm.
+
+With `max_target` set the target adapts like a jitter buffer: an underrun raises it by the
+block that was missing (up to `max_target`), and after `relax_windows` windows without an
+underrun it steps back down toward the floor. A calm system then runs with the least delay
+the two clocks allow, a jittery one with as much as it has shown it needs.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ class RingStats:
 class RingBuffer:
     """Single-producer/single-consumer ring of int16 samples with drop-oldest overflow."""
 
-    def __init__(self, capacity: int, *, target: int | None = None, window: int = 50) -> None:
+    def __init__(self, capacity: int, *, target: int | None = None, window: int = 50,
+                 max_target: int | None = None, relax_windows: int = 20) -> None:
         if capacity <= 0:
             raise ValueError("capacity must be positive")
         self._buf: Samples = np.zeros(capacity, dtype=np.int16)
@@ -45,7 +51,12 @@ class RingBuffer:
         self._level = 0
         self._lock = threading.Lock()
         self.target = capacity if target is None else max(0, min(target, capacity))
+        self.floor = self.target
+        self.max_target = self.target if max_target is None else max(self.target, min(max_target, capacity))
         self.window = max(1, window)
+        self.relax_windows = max(1, relax_windows)
+        self._calm_windows = 0
+        self._block = 0         # size of the consumer's reads (the adaptation step)
         self._reads_in_window = 0
         self._min_in_window = capacity
         self.overruns = 0       # writes that had to drop old audio
@@ -86,17 +97,22 @@ class RingBuffer:
                 self.overruns += 1
             self._copy_in(samples, n)
 
-    def read(self, n: int) -> Samples | None:
+    def read(self, n: int, *, adapt: bool = True) -> Samples | None:
         """The `n` oldest samples as a new array, or None (an underrun) when fewer are queued."""
         out: Samples = np.empty(n, dtype=np.int16)
-        return out if self.read_into(out) else None
+        return out if self.read_into(out, adapt=adapt) else None
 
-    def read_into(self, out: npt.NDArray[np.int16]) -> bool:
-        """Fill `out` with the oldest samples; False (an underrun, nothing consumed) if too few."""
+    def read_into(self, out: npt.NDArray[np.int16], *, adapt: bool = True) -> bool:
+        """Fill `out` with the oldest samples; False (an underrun, nothing consumed) if too few.
+        `adapt=False` says the underrun is expected (e.g. the producer is idle): no target raise."""
         n = int(out.shape[0])
         with self._lock:
+            self._block = n
             if self._level < n:
                 self.underruns += 1
+                if adapt:
+                    self._calm_windows = 0
+                    self.target = min(self.max_target, self.target + n)
                 return False
             first = min(n, self._cap - self._head)
             out[:first] = self._buf[self._head:self._head + first]
@@ -136,6 +152,10 @@ class RingBuffer:
         self._reads_in_window += 1
         if self._reads_in_window < self.window:
             return
+        self._calm_windows += 1
+        if self._calm_windows >= self.relax_windows and self.target > self.floor:
+            self.target = max(self.floor, self.target - self._block)
+            self._calm_windows = 0
         excess = self._min_in_window - self.target
         if excess > 0:
             self._discard(excess)

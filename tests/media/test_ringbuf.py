@@ -125,3 +125,27 @@ def test_two_threads_move_every_sample_in_order() -> None:
     stream = np.concatenate(got)
     assert np.array_equal(stream, (np.arange(total) % 30000).astype(np.int16))
     assert ring.overruns == 0
+
+
+def test_adaptive_target_rises_on_underrun_and_relaxes_when_calm() -> None:
+    ring = RingBuffer(800, target=0, max_target=240, window=10, relax_windows=3)
+    assert ring.read(80) is None                       # late producer: one underrun ...
+    assert ring.target == 80                           # ... raises the allowed standing fill
+    for _ in range(5):
+        assert ring.read(80) is None
+    assert ring.target == 240                          # never above max_target
+    ring.write(ramp(0, 320))                           # the late audio arrives: 3 frames standing
+    pos = 320
+    for _ in range(100):                               # calm: producer and consumer in step
+        ring.write(ramp(pos, 80))
+        pos += 80
+        assert ring.read(80) is not None
+    assert ring.target == 0 and ring.level == 0        # relaxed to the floor, backlog trimmed
+    assert ring.underruns == 6
+
+
+def test_expected_underruns_do_not_raise_the_target() -> None:
+    ring = RingBuffer(800, target=0, max_target=240)
+    for _ in range(5):
+        assert ring.read(80, adapt=False) is None
+    assert ring.target == 0 and ring.underruns == 5
