@@ -189,12 +189,13 @@ def effective_prefix_and_emergency(country_iso: str,
 
 def check_dialplan(*, country_iso: str, fxs_ports: Sequence[int], fxo_ports: Sequence[int],
                    extensions: Sequence[ExtensionConfig], routes: Sequence[RouteConfig],
-                   inbound: Sequence[InboundConfig], numbering: NumberingConfig) -> list[tuple[str, str]]:
+                   inbound: Sequence[InboundConfig], numbering: NumberingConfig,
+                   trunks: Sequence[str] = ()) -> list[tuple[str, str]]:
     derived = not extensions
     exts = list(extensions) or default_extensions(fxs_ports)
     prefix, emergency = effective_prefix_and_emergency(country_iso, numbering)
     problems = _check_extensions(exts, derived, fxs_ports, prefix, emergency)
-    lines = {f"fxo:{p}" for p in fxo_ports}
+    lines = {f"fxo:{p}" for p in fxo_ports} | {f"trunk:{name}" for name in trunks}
     problems += _check_routes(routes, lines)
     problems += _check_inbound(inbound, lines, {e.number for e in exts})
     return problems

@@ -22,6 +22,7 @@ from firmware.config.features import (
     check_features,
     feature_destinations,
 )
+from firmware.config.sip import SipConfig, SipExtensionConfig, TrunkConfig, check_sip
 from firmware.config.web import WebConfig
 from firmware.contracts.errors import ConfigError
 from firmware.telephony.countries import country as lookup_country
@@ -196,6 +197,13 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig, metadata=doc(
         "the local web page: address and ports, HTTPS, session idle time, login lockout"))
 
+    sip: SipConfig = field(default_factory=SipConfig, metadata=doc(
+        "the SIP edge (Kamailio on the public SIP ports; pbxd's own SIP agent behind it on loopback)"))
+    trunks: list[TrunkConfig] = field(default_factory=list, metadata=doc(
+        "SIP trunks to providers; routes use them as line trunk:<name>, their DIDs ring extensions"))
+    sip_extensions: list[SipExtensionConfig] = field(default_factory=list, metadata=doc(
+        "extensions on IP phones and softphones (SIP user = number; several devices may register)"))
+
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
         try:
@@ -217,7 +225,10 @@ class Config:
                     problems.append((f"{section}[{i}].port", f"port {port} is an {kinds[port]} port"))
         problems += self._features_fit(check_dialplan(
             country_iso=self.country, fxs_ports=self.ports_of("fxs"), fxo_ports=self.ports_of("fxo"),
-            extensions=self.extensions, routes=self.routes, inbound=self.inbound, numbering=self.numbering))
+            extensions=self.extensions, routes=self.routes, inbound=self.inbound, numbering=self.numbering,
+            trunks=[t.name for t in self.trunks]))
+        problems += check_sip(self.sip, self.trunks, self.sip_extensions,
+                              [e.number for e in self.extension_list()])
         return problems + self._check_features()
 
     def _features_fit(self, dialplan: list[tuple[str, str]]) -> list[tuple[str, str]]:
