@@ -61,6 +61,7 @@ def fxo_settings(cfg: Config, ctry: Country, module: ModuleConfig) -> FxoSetting
         | {DisconnectMethod.IDLE_LIMIT},
         "idle_limit_s": float(port.idle_limit_s), "max_call_s": float(port.max_call_s),
         "echo_cancel": port.echo_cancel, "echo_tail_ms": port.echo_tail_ms,
+        "answer_on_polarity": port.answer_on_polarity,
         "rx_gain_db": port.rx_gain_db, "tx_gain_db": port.tx_gain_db,
     }
     if port.caller_id == "off":

@@ -156,6 +156,9 @@ class FxoPortConfig:
     disconnect: list[Literal["battery_drop", "polarity_reversal", "loop_current_drop", "busy_tone"]] = field(
         default_factory=lambda: ["battery_drop", "polarity_reversal", "loop_current_drop", "busy_tone"],
         metadata=doc("far-end hang-up signals to act on (calibration fills this in)"))
+    answer_on_polarity: bool = field(default=True, metadata=doc(
+        "the exchange reverses polarity when the far end answers (then the next reversal is the hang-up); "
+        "false: any reversal during a call is the hang-up (calibration measures it)"))
     idle_limit_s: int = field(default=120, metadata=doc(
         "release the line after this many seconds of silence in a call", min=10, max=3600))
     max_call_s: int = field(default=0, metadata=doc("hard limit of a call in seconds (0 = none)", min=0))

@@ -215,8 +215,9 @@ class LineMonitor:
 class PolarityDisconnect:
     """Decides whether a debounced polarity reversal while off-hook is an answer or a hang-up."""
 
-    def __init__(self, *, answer_delay_ms: int = 600) -> None:
+    def __init__(self, *, answer_delay_ms: int = 600, answer_on_polarity: bool = True) -> None:
         self.delay_s = answer_delay_ms / 1000.0
+        self.answer_on_polarity = answer_on_polarity  # False: the line reverses only when the far end hangs up
         self.reference = 0.0   # off-hook time or the last accepted reversal
         self.outgoing = False
         self.answered = False
@@ -234,7 +235,7 @@ class PolarityDisconnect:
         if now - self.reference <= self.delay_s:
             return "ignored"
         self.reference = now
-        if self.outgoing and not self.answered:
+        if self.outgoing and not self.answered and self.answer_on_polarity:
             self.answered = True
             return "answer"
         return "hangup"

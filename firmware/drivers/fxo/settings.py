@@ -49,6 +49,7 @@ class FxoSettings:
     battery_alarm_ms: int = 1000
     polarity_debounce_ms: int = 64
     polarity_on_answer_delay_ms: int = 600
+    answer_on_polarity: bool = True         # the exchange reverses polarity when the far end answers
     loop_current_threshold_ma: float = 3.3  # Xorcom: reg 28 below 3 LSB
     loop_current_debounce_ms: int = 80
     loop_safe_zone_ms: int = 650

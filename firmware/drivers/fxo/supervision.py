@@ -68,7 +68,8 @@ class Supervisor:
         self.port = settings.port
         self.fsm: Machine[SupState, SupEvent] = Machine("disconnect supervisor", self.port, TABLE,
                                                           SupState.ON_HOOK)
-        self.polarity = PolarityDisconnect(answer_delay_ms=settings.polarity_on_answer_delay_ms)
+        self.polarity = PolarityDisconnect(answer_delay_ms=settings.polarity_on_answer_delay_ms,
+                                           answer_on_polarity=settings.answer_on_polarity)
         self.seized_at = 0.0
         self.safe_until = 0.0
         self.low_since: float | None = None
