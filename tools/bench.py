@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECTIONS: dict[str, str] = {
     "fxs": "tools.bench_fxs:run",
     "calls": "tools.bench_calls:run",
+    "fxo": "tools.bench_fxo:run",
     "media": "tools.bench_media:run",
 }
 
