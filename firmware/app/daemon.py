@@ -92,6 +92,7 @@ class Daemon:
         self.control: ControlServer | None = None
         self.web: Any = None
         self._alarms: dict[int, str] = {}
+        self.stopping = False
         self._listeners: list[PortEventListener] = []
 
     @property
@@ -174,6 +175,7 @@ class Daemon:
         return ports_ok and runtime_ok
 
     def stop(self) -> None:
+        self.stopping = True
         notify("STOPPING=1")
         for part in (self.web, self.control):
             if part is not None:
@@ -280,9 +282,13 @@ class Daemon:
         cadence = runtime.engine.settings.ring_cadence
         runtime.call(lambda: runtime.execute([StartRinging(port, cadence, CallerId(number="0000", name="Test"))]))
 
+        def stop_if_idle() -> None:
+            if idle():                 # the engine did not take the port over meanwhile
+                runtime.execute([StopRinging(port)])
+
         def stop() -> None:
-            if runtime.call(idle):     # the engine did not take the port over meanwhile
-                runtime.call(lambda: runtime.execute([StopRinging(port)]))
+            if self.runtime is runtime and not self.stopping:
+                runtime.submit(stop_if_idle)   # not waited for: the daemon may be stopping
         timer = threading.Timer(seconds, stop)
         timer.daemon = True
         timer.start()

@@ -7,7 +7,7 @@
 % if error:
 <p class="alarm" role="alert">{{_(error)}}</p>
 % end
-<form method="post" action="/password" class="stack">
+<form method="post" action="/password" class="stack" id="password-form">
 <input type="hidden" name="csrf" value="{{csrf}}">
 % if not forced:
 <label>{{_('password.current')}} <input name="current" type="password" autocomplete="current-password"></label>

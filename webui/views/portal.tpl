@@ -35,7 +35,7 @@
 <section class="card">
 <h2>{{_('portal.settings')}}</h2>
 % if not active['forwarding']:
-<p class="notice">{{_('portal.forwarding_inactive')}}</p>
+<p class="notice" id="forwarding-inactive">{{_('portal.forwarding_inactive')}}</p>
 % end
 <form method="post" action="/portal/settings" class="stack" id="portal-settings">
 <input type="hidden" name="csrf" value="{{csrf}}">
