@@ -68,7 +68,7 @@ EXIT_SCRIPT = textwrap.dedent("""
     from firmware.sip.bridge import Bridge
     from firmware.sip.players import TonePlayer, WavPlayer, WavRecorder
 
-    ep = MediaEndpoint(sip_port=int(sys.argv[2]))
+    ep = MediaEndpoint(sip_port=int(sys.argv[2]))   # 0: any free port (UDP and TCP)
     ep.start()
     tmp = tempfile.mkdtemp()
     path = os.path.join(tmp, "a.wav")
@@ -85,6 +85,7 @@ EXIT_SCRIPT = textwrap.dedent("""
         p.from_line(np.zeros(80, np.int16))
     for _ in range(30):
         ep.poll(10)
+    print("transports", *[ep.lib.transportGetInfo(t).localName for t in ep.transport_ids])
     if sys.argv[1] == "shutdown":
         ep.shutdown()          # every wrapper above is still referenced here
     print("end of script")     # "atexit": never shut down; the atexit hook must do it
@@ -93,11 +94,12 @@ EXIT_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.parametrize("mode", ["shutdown", "atexit"])
 def test_interpreter_exits_cleanly_with_live_media_objects(mode: str) -> None:
-    port = 25060 + (mode == "atexit")
-    proc = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, mode, str(port)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, mode, "0"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "end of script" in proc.stdout
+    transports = proc.stdout.split("transports", 1)[1].split("\n", 1)[0].split()
+    assert len(transports) == 2 and all(t.startswith("127.0.0.1:") for t in transports), proc.stdout
     for bad in ("Assertion", "Abort", "Traceback", "Segmentation", "Fatal"):
         assert bad not in proc.stderr, proc.stderr
 
