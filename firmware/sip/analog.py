@@ -78,6 +78,7 @@ class AnalogPortMedia:
         self._last_tick = 0.0
         self._bridge_audio = False      # the last bridge frame toward the line was audio
         self._primed = False            # a frame was delivered since the line became active
+        self._out_primed = False        # to_line delivered bridge audio since the connection began
         self.reset_counters()
         self._port: CallbackPort | None = create_port(endpoint, self.name, self._on_requested,
                                                       self._on_received)
@@ -106,6 +107,7 @@ class AnalogPortMedia:
         if port is not None:
             port.destroy()
             self._writer.release()
+        self._bridge_audio = False
 
     # --- port thread ---------------------------------------------------------------------------
     def from_line(self, samples: npt.NDArray[np.int16]) -> None:
@@ -119,12 +121,16 @@ class AnalogPortMedia:
     def to_line(self, n: int) -> Samples | None:
         """`n` samples of bridge audio toward the line, or None when nothing is connected."""
         self._last_drained = time.perf_counter()
-        block = self._out.read(n, adapt=self._bridge_audio)
+        block = self._out.read(n, adapt=self._out_primed)
         if block is not None:
+            self._out_primed = self._bridge_audio
             return block
         if not self._bridge_audio:
+            self._out_primed = False
             self._out.clear()
             return None
+        if not self._out_primed:                      # a connection is starting: no audio yet
+            return self._silence if n == self.frame_samples else np.zeros(n, dtype=np.int16)
         self.out_underruns += 1
         return self._silence if n == self.frame_samples else np.zeros(n, dtype=np.int16)
 

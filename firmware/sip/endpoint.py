@@ -169,6 +169,8 @@ class MediaEndpoint:
     # --- threads -----------------------------------------------------------------------------
     def poll(self, timeout_ms: int) -> None:
         """Run pending SIP work and timers for up to `timeout_ms` (owner thread only)."""
+        if self._ep is None:
+            raise SipError("endpoint not started")
         if threading.get_ident() != self._owner:
             raise SipError("MediaEndpoint.poll() called outside the owner thread")
         self._ep.libHandleEvents(int(timeout_ms))
