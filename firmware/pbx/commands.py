@@ -23,6 +23,7 @@ from datetime import datetime
 
 from firmware.contracts.ports import PortCommand
 from firmware.contracts.tones import ToneSpec
+from firmware.pbx.sipmsg import SipCommand
 
 
 def fxs_leg(port: int) -> str:
@@ -201,4 +202,4 @@ class CdrRecord:
         return self.direction is Direction.INBOUND and self.disposition is not Disposition.ANSWERED
 
 
-Command = PortCommand | MediaCommand | CdrRecord | SendMail | SweepRecordings
+Command = PortCommand | MediaCommand | CdrRecord | SendMail | SweepRecordings | SipCommand

@@ -24,9 +24,10 @@ from firmware.contracts.ports import (
     PortAlarmCleared,
     PortEvent,
 )
-from firmware.pbx.commands import Command, Direction, fxo_leg, fxs_leg
+from firmware.pbx.commands import Command, Direction, RecordingStopped, fxo_leg, fxs_leg
 from firmware.pbx.core import Core
 from firmware.pbx.dialling import Dialling
+from firmware.pbx.features.install import install
 from firmware.pbx.hooks import Flow, Hooks
 from firmware.pbx.inbound import InboundCalls
 from firmware.pbx.internal import InternalCalls
@@ -54,6 +55,7 @@ class Engine:
     """`handle` and `tick` return the commands to execute; call `tick` at `next_deadline`."""
 
     def __init__(self, settings: PbxSettings) -> None:
+        self._started = False
         self.core = Core(settings)
         self.internal = InternalCalls(self.core)
         self.outbound = OutboundCalls(self.core)
@@ -64,6 +66,7 @@ class Engine:
         for flow in (*flows, self.talk):
             self.hooks.flows[flow.flow_name] = flow
         self.dialling = Dialling(self.core, internal=self.internal.start, outside=self.outbound.start)
+        self.features = install(self.core, self.outbound)
         self._fxs_actions: dict[str, Callable[[FxsLeg, PortEvent], None]] = {
             "dial_tone": lambda leg, e: self.dialling.off_hook(leg),
             "first_digit": self._digit, "digit": self._digit,
@@ -95,12 +98,14 @@ class Engine:
 
     @property
     def next_deadline(self) -> float | None:
-        return self.core.timers.next_deadline
+        """When to call `tick` next (0.0 before the first call: features start their wall-clock timers)."""
+        return self.core.timers.next_deadline if self._started or not self.hooks.start else 0.0
 
     def handle(self, event: PortEvent, now: float, wall: datetime) -> list[Command]:
         """Apply one port event (timers that expired up to `now` run first)."""
         self._expire(now, wall)
         self.core.set_clock(now, wall)
+        self._start()
         if isinstance(event, LineCalibrated):
             return self.core.out.take()
         fxs = self.core.fxs.get(fxs_leg(event.port))
@@ -119,6 +124,14 @@ class Engine:
         """Run every timer whose deadline is <= now."""
         self._expire(now, wall)
         self.core.set_clock(now, wall)
+        self._start()
+        return self.core.out.take()
+
+    def media_event(self, event: RecordingStopped, now: float, wall: datetime) -> list[Command]:
+        """The runtime reports a media outcome (a recording stopped by itself: disk full)."""
+        self._expire(now, wall)
+        self.core.set_clock(now, wall)
+        self.features.recording.failed(event)
         return self.core.out.take()
 
     def snapshot(self, now: float) -> EngineSnapshot:
@@ -131,6 +144,12 @@ class Engine:
         return self.core.out.take()
 
     # --- dispatch -----------------------------------------------------------------------------
+    def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            for listener in self.hooks.start:
+                listener(self.core)
+
     def _expire(self, now: float, wall: datetime) -> None:
         core = self.core
         while (due := core.timers.pop_due(now)) is not None:
@@ -200,6 +219,8 @@ class Engine:
         leg.call = None
         if call is not None:
             self._flow(call).leg_failed(call, leg.id, f"{leg.id} alarm: {reason}")
+        for listener in self.hooks.alarm:
+            listener(self.core, leg.id)
 
     def _alarm_cleared(self, leg: FxsLeg | FxoLeg, event: PortEvent) -> None:
         leg.alarm = ""

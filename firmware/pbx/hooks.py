@@ -59,6 +59,9 @@ BusyHandler = Callable[["Core", Call, str, "CallerId"], bool]
 """The phone party (leg id) a call is for is busy; return True if a feature offered the call to it
 anyway (call waiting: the party is then the call's callee, not yet answered)."""
 CallEndedListener = Callable[["Core", Call], None]
+LineSeizer = Callable[["Core", Call, str, str], bool]
+"""Outbound hunting reached a line of another technology (key: the line id's prefix, "trunk"):
+seize line `line_id` for `call` of caller leg `caller`; False when it has no room (hunting goes on)."""
 """A call ended (its record was just written): features forget it (held calls, park, groups)."""
 
 
@@ -79,6 +82,10 @@ class Hooks:
     digits: list[DigitHandler] = field(default_factory=list)
     call_ended: list[CallEndedListener] = field(default_factory=list)
     busy: list[BusyHandler] = field(default_factory=list)
+    line_seizers: dict[str, LineSeizer] = field(default_factory=dict)
+    start: list[Callable[[Core], None]] = field(default_factory=list)        # first handle/tick: clocks known
+    talking: list[Callable[[Core, Call], None]] = field(default_factory=list)  # parties (re)connected
+    alarm: list[Callable[[Core, str], None]] = field(default_factory=list)    # a party went into alarm
 
     def offer_busy(self, core: Core, call: Call, party: str, caller_id: CallerId) -> bool:
         return any(handler(core, call, party, caller_id) for handler in self.busy)

@@ -25,7 +25,10 @@ class OutboundCalls(Flow):
         super().__init__(core)
         self._routes: dict[int, Route] = {}
 
-    def start(self, leg: FxsLeg, target: OutsideTarget | EmergencyTarget) -> None:
+    def start(self, leg: FxsLeg, target: OutsideTarget | EmergencyTarget,
+              chosen: RouteChoice | None = None) -> None:
+        """Dial out for the handset on `leg`: on the first matching (allowed) route, or on `chosen`
+        (the route choice code; None there means the chosen route does not fit)."""
         core = self.core
         me = core.settings.extension_at(leg.port)
         permission = me.permission if me else Permission.INTERNAL
@@ -34,10 +37,12 @@ class OutboundCalls(Flow):
         leg.call = call.id
         leg.fire(FxsEvent.NUMBER_COMPLETE)
         routes = core.settings.routes
-        if isinstance(target, EmergencyTarget):
-            choice: RouteChoice | None = routes.emergency(target)
+        if chosen is not None:
+            choice: RouteChoice | None = chosen
+        elif isinstance(target, EmergencyTarget):
+            choice = routes.emergency(target)
         else:
-            choice = routes.find(target.digits)
+            choice = routes.find(target.digits, core.settings.allowed_routes(me.number) if me else None)
         if choice is None:
             call.to = leg.digits
             self._refuse(call, leg, Disposition.FAILED, "no route for this number", sit=True)
@@ -61,12 +66,27 @@ class OutboundCalls(Flow):
         """Seize the next free line of the call's hunt list, or congestion when none is left."""
         core = self.core
         while call.spare_lines:
-            line = core.fxo.get(call.spare_lines.pop(0))
+            line_id = call.spare_lines.pop(0)
+            seize = core.hooks.line_seizers.get(line_id.partition(":")[0])
+            if seize is not None:                  # a SIP trunk: its flow takes the call from here
+                if seize(core, call, caller.id, line_id):
+                    core.hunter.used(self._routes[call.id], line_id)
+                    return
+                continue
+            line = core.fxo.get(line_id)
             if line is not None and line.free:
                 core.hunter.used(self._routes[call.id], line.id)
                 self._seize(call, caller, line)
                 return
         self._refuse(call, caller, Disposition.CONGESTION, "no free line", sit=False)
+
+    def next_line(self, call: Call, caller: FxsLeg) -> None:
+        """Hunt on after a line of another technology failed before the answer (SIP 5xx)."""
+        self._next_line(call, caller)
+
+    def forget(self, call_id: int) -> None:
+        """A call another flow took over has ended."""
+        self._routes.pop(call_id, None)
 
     def _seize(self, call: Call, caller: FxsLeg, line: FxoLeg) -> None:
         core = self.core

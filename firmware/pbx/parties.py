@@ -184,7 +184,8 @@ class FxoParty(Party):
     # --- outgoing calls for features (ring-group mobiles, forwarding, transfers to outside) ----
     def dial_out(self, call: Call, number: str) -> None:
         """Seize the (free) line for `call`, dial `number` after the dial delay; when dialling is
-        done without an answer signal the flow hears `party_answered(..., ASSUMED)`."""
+        done without an answer signal the flow hears `party_answered(..., ASSUMED)`; a polarity
+        reversal is the real answer, a disconnect the failure (PartyFlow maps both)."""
         core = self.core
         line = self.line
         line.call = call.id

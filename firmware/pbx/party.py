@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from firmware.contracts.callerid import CallerId
+from firmware.contracts.errors import PbxError
 from firmware.contracts.ports import RingCadence
 
 if TYPE_CHECKING:
@@ -127,6 +128,10 @@ class Party(abc.ABC):
     def unhold(self, call: Call) -> None:
         """Taken off hold: the music stops (the caller of this re-connects the speech path)."""
         self.silence()
+
+    def dial_out(self, call: Call, number: str) -> None:
+        """A line: seize it for `call` and dial `number` (the flow hears the answer or the failure)."""
+        raise PbxError(f"{self.id} is not a line: it cannot dial out")
 
     # --- the end ----------------------------------------------------------------------------------
     def release(self, call: Call, role: str | None = None) -> None:

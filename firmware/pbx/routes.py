@@ -57,9 +57,11 @@ class RouteTable:
     def patterns(self) -> tuple[Pattern, ...]:
         return tuple(r.pattern for r in self.routes)
 
-    def find(self, digits: str) -> RouteChoice | None:
-        """The first route whose pattern matches `digits` completely."""
+    def find(self, digits: str, allowed: tuple[str, ...] | None = None) -> RouteChoice | None:
+        """The first route whose pattern matches `digits` completely (among `allowed` route names)."""
         for route in self.routes:
+            if allowed is not None and route.name not in allowed:
+                continue
             if route.pattern.matches(digits):
                 number = route.number_for(digits)
                 needs = route.permission if route.permission is not None else classify(number, self.prefixes)

@@ -1,5 +1,6 @@
 """Engine settings derived from the config file: country tables, extensions, numbering plan,
-routes (the country's defaults when none are configured), inbound destinations, call timings."""
+routes (the country's defaults when none are configured), inbound destinations, call timings,
+and the office features (their numbers and codes join the numbering plan)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from firmware.config.dialplan import RouteConfig
+from firmware.config.features import FeaturesConfig
 from firmware.config.model import Config
 from firmware.config.schema import ConfigProblems, Problem
 from firmware.contracts.callerid import CidTiming
@@ -21,6 +23,10 @@ from firmware.telephony.countries import Country
 from firmware.telephony.countries import country as lookup_country
 from firmware.telephony.timing import DEFAULT_TIMING, AnalogTiming
 from firmware.telephony.tones import ToneSet
+
+PROMPT_LANGUAGES = ("en", "de", "ru", "pl")
+FEATURE_ARGUMENTS = {"blind_transfer": "digits", "pickup": "none", "directed_pickup": "extension",
+                     "park": "none", "record": "none", "route_choice": "digits"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,18 @@ class PbxSettings:
     fxs_ports: tuple[int, ...] = ()
     calls: CallSettings = CallSettings()
     timing: AnalogTiming = DEFAULT_TIMING
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
+
+    @property
+    def language(self) -> str:
+        """Language of spoken prompts: the park section's, else the country's (en if we have none)."""
+        chosen = self.features.park.language or self.country.language
+        return chosen if chosen in PROMPT_LANGUAGES else "en"
+
+    def allowed_routes(self, number: str) -> tuple[str, ...] | None:
+        """Route names extension `number` may use; None = every route."""
+        entry = next((e for e in self.features.route_choice.extensions if e.extension == number), None)
+        return None if entry is None else tuple(entry.routes)
 
     @property
     def tones(self) -> ToneSet:
@@ -112,19 +130,23 @@ class PbxSettings:
         outside = c.outside_prefix if n.outside_prefix is None else n.outside_prefix
         emergency = c.emergency_numbers if n.emergency is None else tuple(n.emergency)
         lines = tuple(_line(cfg, port) for port in cfg.ports_of("fxo"))
-        line_ids = [line.leg for line in lines]
+        line_ids = [line.leg for line in lines] + [f"trunk:{t.name}" for t in cfg.trunks]
         routes = tuple(_route(r) for r in cfg.routes) or default_routes(prefixes, outside, line_ids)
         table = RouteTable(routes, prefixes, line_ids)
         extensions = tuple(Extension(e.number, e.display_name, e.port, Permission.named(e.permission),
                                      e.call_waiting) for e in cfg.extension_list())
+        codes = {f.code: FeatureCode(f.code, f.feature, f.argument) for f in n.feature_codes}
+        for _path, code, feature in cfg.features.codes():
+            codes.setdefault(code, FeatureCode(code, feature, FEATURE_ARGUMENTS[feature]))
         plan = NumberingPlan(
-            extensions=[e.number for e in extensions],
-            feature_codes=[FeatureCode(f.code, f.feature, f.argument) for f in n.feature_codes],
+            extensions=[e.number for e in extensions] + [number for _path, number in cfg.features.numbers()]
+            + [e.number for e in cfg.sip_extensions],
+            feature_codes=list(codes.values()),
             outside_prefix=outside, emergency=emergency, route_patterns=table.patterns,
             timeouts=DigitTimeouts(n.first_digit_s, n.inter_digit_s, n.match_s))
         return cls(country=c, extensions=extensions, lines=lines, plan=plan, routes=table,
                    inbound=MappingProxyType({i.line: i.destination for i in cfg.inbound}),
-                   fxs_ports=tuple(cfg.ports_of("fxs")), calls=_calls(cfg))
+                   fxs_ports=tuple(cfg.ports_of("fxs")), calls=_calls(cfg), features=cfg.features)
 
 
 def _line(cfg: Config, port: int) -> LineSettings:

@@ -22,8 +22,11 @@ def talk(core: Core, call: Call, a: str, b: str) -> None:
         party = core.party(leg)
         party.call = call.id
         party.connected(call)
-    core.unbridge(call)
-    core.bridge(call, a, b)
+    if call.bridged not in ((a, b), (b, a)):
+        core.unbridge(call)
+        core.bridge(call, a, b)
+    for listener in core.hooks.talking:
+        listener(core, call)
 
 
 class TalkFlow(PartyFlow):

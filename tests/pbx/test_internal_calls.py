@@ -13,6 +13,7 @@ from firmware.contracts.ports import (
     PortAlarm,
     PortAlarmCleared,
     Seize,
+    SendCallWaiting,
     StartRinging,
     StopRinging,
 )
@@ -163,7 +164,18 @@ def test_extension_in_a_call_or_ringing_is_busy() -> None:
     assert tone(rig.dial(3, "202"), "fxs:3") == "busy"
     rig.off_hook(2)  # 202 now in a call
     rig.off_hook(4)
-    assert tone(rig.dial(4, "201"), "fxs:4") == "busy"
+    out = rig.dial(4, "201")  # call waiting is on by default: 201 gets the waiting tone, 204 ringback
+    assert tone(out, "fxs:4") == "ringback" and one(SendCallWaiting, out).port == 1
+
+
+def test_extension_in_a_call_without_call_waiting_is_busy() -> None:
+    exts = [ExtensionConfig(number=str(201 + i), port=1 + i, call_waiting=False) for i in range(4)]
+    rig = Rig(extensions=exts)
+    call_201_to_202(rig)
+    rig.off_hook(2)
+    rig.off_hook(4)
+    out = rig.dial(4, "201")
+    assert tone(out, "fxs:4") == "busy" and not of(SendCallWaiting, out)
 
 
 def test_calling_yourself_is_busy() -> None:
@@ -221,7 +233,7 @@ def test_hook_flash_in_a_call_goes_to_the_registered_handlers() -> None:
         seen.append(leg.id)
         return True
 
-    rig.engine.hooks.flash.append(handler)
+    rig.engine.hooks.flash.insert(0, handler)  # ahead of the handset feature
     call_201_to_202(rig)
     rig.off_hook(2)
     assert rig.ev(HookFlash, 1, duration_ms=120) == []
