@@ -9,16 +9,22 @@ which the port thread reads.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 
 from firmware.pbx.commands import Connect, Disconnect, MediaCommand, PlayTone, StopTone, leg_port
 from firmware.sip.analog import AnalogPortMedia, MediaRouter
 from firmware.sip.bridge import Bridge, MediaNode
+from firmware.sip.calls import MediaNotReady
 from firmware.sip.endpoint import MediaEndpoint
 from firmware.sip.players import TonePlayer
 
 log = logging.getLogger("pbxd.media")
+
+
+def _is_sip(leg: str) -> bool:
+    return leg.startswith(("sip:", "trunk:"))
 
 
 class ActiveRouter:
@@ -48,11 +54,30 @@ class MediaSide:
             router.add(media)
         self.router = ActiveRouter(router)
         self.tones: dict[str, TonePlayer] = {}
+        # SIP legs (set by the SIP side): their nodes, and the links wanted while a stream is missing
+        self.sip_node: Callable[[str], MediaNode] | None = None
+        self.sip_links: set[tuple[str, str]] = set()
 
     def node(self, leg: str) -> MediaNode:
+        if self.sip_node is not None and _is_sip(leg):
+            return self.sip_node(leg)
         return self.analog[leg_port(leg)]
 
     def apply(self, cmd: MediaCommand) -> None:
+        try:
+            self._apply(cmd)
+        except MediaNotReady:
+            pass            # a SIP leg without a stream yet: done by leg_media_changed when it has one
+        self._update_active()
+
+    def _apply(self, cmd: MediaCommand) -> None:
+        if isinstance(cmd, Connect | Disconnect) and (_is_sip(cmd.a) or _is_sip(cmd.b)):
+            link = (cmd.a, cmd.b)
+            if isinstance(cmd, Connect):
+                self.sip_links.add(link)
+            else:
+                self.sip_links.discard(link)
+                self.sip_links.discard((cmd.b, cmd.a))
         if isinstance(cmd, PlayTone):
             player = self.tones.get(cmd.leg)
             if player is None:
@@ -70,6 +95,33 @@ class MediaSide:
             self.bridge.disconnect(self.node(cmd.a), self.node(cmd.b))
         else:
             raise ValueError(f"unknown media command {cmd!r}")
+
+    # --- SIP legs: streams come (answer, early media), change (re-INVITE, transfer) and go ----------
+    def leg_media_changed(self, leg: str, node: MediaNode) -> None:
+        """`leg`'s stream is new or was replaced: pjmedia dropped the old links; make the wanted ones."""
+        self.bridge.forget(node)
+        for a, b in sorted(self.sip_links):
+            if leg in (a, b):
+                try:
+                    self.bridge.connect(self.node(a), self.node(b))
+                except MediaNotReady:
+                    pass
+        player = self.tones.get(leg)
+        if player is not None and player.spec is not None:
+            try:
+                self.bridge.listen(player, node)
+            except MediaNotReady:
+                pass
+        self._update_active()
+
+    def leg_gone(self, leg: str, node: MediaNode) -> None:
+        """The SIP leg's call ended: forget its links and its tone player."""
+        self.bridge.forget(node)
+        self.sip_links = {link for link in self.sip_links if leg not in link}
+        player = self.tones.pop(leg, None)
+        if player is not None:
+            self.bridge.forget(player)
+            player.close()
         self._update_active()
 
     def _update_active(self) -> None:

@@ -105,6 +105,12 @@ class Bridge:
     def sinks_of(self, node: MediaNode) -> list[MediaNode]:
         return [dst for src, dst in self._edges.values() if src is node]
 
+    def forget(self, node: MediaNode) -> None:
+        """Drop the record of `node`'s connections without touching pjsua2 (its port went away or
+        was replaced, e.g. a SIP call's stream was re-created: pjmedia dropped the links itself)."""
+        for key in [k for k, (s, d) in self._edges.items() if s is node or d is node]:
+            del self._edges[key]
+
     def clear(self) -> None:
         """Undo every connection (e.g. before shutdown)."""
         for src, dst in list(self._edges.values()):

@@ -1,0 +1,160 @@
+"""The SIP side of the runtime: executes the engine's SIP commands with pbxd's SIP agent (pjsua2,
+RFC 3261), hands the agent's events back to the engine, keeps SIP legs' audio on the bridge as
+streams come and go (RFC 3264 offer/answer, re-INVITE), hangs up calls without RTP, and publishes
+extension states for BLF (RFC 4235 dialog-info) through the SIP edge.
+
+Owner thread (the runtime loop) only, except the BLF publisher's own thread, which only talks to
+Kamailio's RPC socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from firmware.contracts.errors import SipError
+from firmware.pbx.sipmsg import (
+    SipAnswer,
+    SipCommand,
+    SipDial,
+    SipEvent,
+    SipHangup,
+    SipRing,
+    SipSendDigits,
+    SipSetHold,
+)
+from firmware.sip.agent import SipAgent
+from firmware.sip.calls import SipLegNode
+
+log = logging.getLogger("pbxd.sip")
+RTP_CHECK_S = 1.0
+
+
+@dataclass(frozen=True)
+class DialogState:
+    """An extension's (or park slot's) state for BLF: terminated (idle), early (ringing), confirmed."""
+
+    state: str
+    direction: str = ""        # initiator / recipient
+    remote: str = ""           # the other party's number
+
+
+def dialog_info(entity: str, state: DialogState, version: int) -> str:
+    """An RFC 4235 dialog-info document with one dialog (state full)."""
+    direction = f" direction={quoteattr(state.direction)}" if state.direction else ""
+    remote = ""
+    if state.remote:
+        remote = f"<remote><identity>{escape(state.remote)}</identity></remote>"
+    user = entity.split(":", 1)[-1].split("@")[0]
+    return ('<?xml version="1.0"?>\n<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" '
+            f'version="{version}" state="full" entity={quoteattr(entity)}>'
+            f'<dialog id={quoteattr("pbx-" + user)}{direction}><state>{state.state}</state>{remote}</dialog>'
+            "</dialog-info>")
+
+
+class BlfPublisher:
+    """Publishes state changes on its own thread (a PUBLISH round trip must not stall the runtime)."""
+
+    def __init__(self, publish: Callable[[str, str, str, str], Any], domain: str) -> None:
+        self._publish = publish
+        self.domain = domain
+        self._queue: queue.SimpleQueue[tuple[str, DialogState] | None] = queue.SimpleQueue()
+        self._last: dict[str, DialogState] = {}
+        self._version: dict[str, int] = {}
+        self.published = 0
+        self.errors = 0
+        self._thread = threading.Thread(target=self._run, name="blf-publish", daemon=True)
+        self._thread.start()
+
+    def set_state(self, entity: str, state: DialogState) -> None:
+        """The hook for BLF: `entity` is an extension or park slot number; only changes go out."""
+        if self._last.get(entity) == state:
+            return
+        self._last[entity] = state
+        self._queue.put((entity, state))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            entity, state = item
+            uri = f"sip:{entity}@{self.domain}"
+            version = self._version.get(entity, 0) + 1
+            self._version[entity] = version
+            try:
+                self._publish(uri, "dialog", "application/dialog-info+xml", dialog_info(uri, state, version))
+                self.published += 1
+            except SipError as exc:
+                self.errors += 1
+                log.warning("BLF publish for %s failed: %s", entity, exc)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(2.0)
+
+
+class SipSide:
+    def __init__(self, agent: SipAgent, media: Any, blf: BlfPublisher | None = None) -> None:
+        self.agent = agent
+        self.media = media                      # runtime MediaSide (node lookups, re-connects)
+        self.blf = blf
+        self.nodes: dict[str, SipLegNode] = {}
+        self._next_rtp_check = 0.0
+        agent.on_media = self._media_changed
+
+    def node(self, leg: str) -> SipLegNode:
+        node = self.nodes.get(leg)
+        if node is None:
+            node = self.nodes[leg] = SipLegNode(self.agent, leg)
+        return node
+
+    def apply(self, cmd: SipCommand) -> None:
+        agent = self.agent
+        if isinstance(cmd, SipDial):
+            agent.dial(cmd)
+        elif isinstance(cmd, SipRing):
+            agent.call(cmd.leg).respond(cmd.code)
+        elif isinstance(cmd, SipAnswer):
+            agent.call(cmd.leg).respond(200)
+        elif isinstance(cmd, SipHangup):
+            agent.hangup(cmd.leg, cmd.code, cmd.reason)
+            self._forget(cmd.leg)
+        elif isinstance(cmd, SipSendDigits):
+            agent.call(cmd.leg).send_digits(cmd.digits)
+        elif isinstance(cmd, SipSetHold):
+            agent.call(cmd.leg).set_hold(cmd.hold)
+        else:
+            raise ValueError(f"unknown SIP command {cmd!r}")
+
+    def take_events(self, now: float) -> list[SipEvent]:
+        if now >= self._next_rtp_check:
+            self._next_rtp_check = now + RTP_CHECK_S
+            for leg in self.agent.check_rtp(now):
+                log.warning("%s: no RTP for %d s, hung up", leg, self.agent.settings.rtp_timeout_s)
+        events = self.agent.take_events()
+        for ev in events:
+            if ev.leg not in self.agent.calls:
+                self._forget(ev.leg)
+        return events
+
+    def _media_changed(self, leg: str) -> None:
+        if self.media is not None:
+            self.media.leg_media_changed(leg, self.node(leg))
+
+    def _forget(self, leg: str) -> None:
+        node = self.nodes.pop(leg, None)
+        if node is not None and self.media is not None:
+            self.media.leg_gone(leg, node)
+
+    def status(self) -> dict[str, Any]:
+        return {"calls": self.agent.active_calls, "max_calls": self.agent.max_calls,
+                "refused": self.agent.refused, "legs": sorted(self.agent.calls)}
+
+    def close(self) -> None:
+        if self.blf is not None:
+            self.blf.close()
+        self.agent.close()
+        self.nodes.clear()

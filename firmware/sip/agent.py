@@ -1,0 +1,285 @@
+"""pbxd's own SIP user agent (pjsua2, RFC 3261 UAC/UAS) on loopback behind Kamailio: one account
+without registration whose outbound proxy is Kamailio's internal port, the calls of SIP legs,
+admission against pjsua2's real call limit, RTP timeouts (RFC 3550 receiver statistics) and
+session timers (RFC 4028).
+
+Requests to pbxd carry Kamailio's trusted X-PBX-* headers (who called, which trunk and DID);
+requests from pbxd carry them for Kamailio (trunk, presentation). Everything runs on the pjsua2
+owner thread; events collect in `events` until the runtime takes them with `take_events`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pjsua2 as pj
+
+from firmware.contracts.errors import SipError
+from firmware.pbx.sipmsg import SipDial, SipEnded, SipEvent, SipIncoming
+from firmware.sip.calls import SipCall
+from firmware.sip.endpoint import MediaEndpoint, pj_error_text
+from firmware.sip.sipparse import SipMessage
+
+log = logging.getLogger("pbxd.sip")
+
+CODEC_IDS = {"PCMA": "PCMA/8000/1", "PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}
+DEFAULT_CODECS = ("PCMA", "PCMU", "G722")
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    pbx_port: int                     # our SIP port on 127.0.0.1
+    proxy_port: int                   # Kamailio's internal port on 127.0.0.1
+    domain: str                       # the extensions' SIP domain
+    media_ip: str                     # where our RTP is bound and announced
+    rtp_port_min: int = 10000
+    rtp_port_max: int = 10999
+    session_timer_s: int = 1800
+    rtp_timeout_s: int = 60
+    trunk_codecs: tuple[tuple[str, tuple[str, ...]], ...] = ()     # (trunk, codecs in order)
+    trunk_dtmf: tuple[tuple[str, str], ...] = ()                   # (trunk, rfc4733|info|auto)
+
+
+class _Account(pj.Account):
+    def __init__(self, agent: SipAgent) -> None:
+        super().__init__()
+        self.agent = agent
+
+    def onIncomingCall(self, prm: Any) -> None:
+        try:
+            self.agent.incoming(int(prm.callId), str(prm.rdata.wholeMsg))
+        except Exception:
+            log.exception("incoming call handling failed")
+
+
+class SipAgent:
+    def __init__(self, endpoint: MediaEndpoint, settings: AgentSettings) -> None:
+        self.endpoint = endpoint
+        self.settings = settings
+        self.account: Any = None
+        self.calls: dict[str, SipCall] = {}          # leg -> its current call
+        self._all: set[SipCall] = set()              # every pjsua2 call not yet disconnected
+        self._gone: list[SipCall] = []               # disconnected; dropped after the poll
+        self.events: list[SipEvent] = []
+        self.on_media: Callable[[str], None] = lambda leg: None
+        self._trunk_seq = 0
+        self.refused = 0                             # INVITEs refused for want of a call slot
+        self._codecs = dict(settings.trunk_codecs)
+        self._dtmf = dict(settings.trunk_dtmf)
+
+    # --- life cycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        ep = self.endpoint.lib
+        s = self.settings
+        tids = []
+        try:
+            for kind in (pj.PJSIP_TRANSPORT_UDP, pj.PJSIP_TRANSPORT_TCP):
+                tcfg = pj.TransportConfig()
+                tcfg.port = s.pbx_port
+                tcfg.boundAddress = "127.0.0.1"
+                tcfg.publicAddress = "127.0.0.1"
+                tids.append(int(ep.transportCreate(kind, tcfg)))
+            self._set_codecs(DEFAULT_CODECS)
+            acfg = pj.AccountConfig()
+            acfg.idUri = f"sip:pbx@127.0.0.1:{s.pbx_port}"
+            acfg.sipConfig.proxies.append(f"sip:127.0.0.1:{s.proxy_port};lr")
+            acfg.sipConfig.transportId = tids[0]
+            acfg.natConfig.contactRewriteUse = 0
+            acfg.natConfig.viaRewriteUse = 0
+            acfg.natConfig.sdpNatRewriteUse = 0
+            acfg.natConfig.sipStunUse = pj.PJSUA_STUN_USE_DISABLED
+            acfg.natConfig.mediaStunUse = pj.PJSUA_STUN_USE_DISABLED
+            acfg.mediaConfig.transportConfig.port = s.rtp_port_min
+            acfg.mediaConfig.transportConfig.portRange = max(0, s.rtp_port_max - s.rtp_port_min)
+            acfg.mediaConfig.transportConfig.boundAddress = s.media_ip
+            acfg.mediaConfig.transportConfig.publicAddress = s.media_ip
+            acfg.callConfig.timerUse = pj.PJSUA_SIP_TIMER_OPTIONAL if s.session_timer_s else pj.PJSUA_SIP_TIMER_INACTIVE
+            if s.session_timer_s:
+                acfg.callConfig.timerSessExpiresSec = max(90, s.session_timer_s)
+                acfg.callConfig.timerMinSESec = 90
+            acfg.callConfig.prackUse = pj.PJSUA_100REL_NOT_USED
+            self.account = _Account(self)
+            self.account.create(acfg, True)
+        except pj.Error as exc:
+            raise SipError(f"SIP agent start failed: {pj_error_text(exc)}") from exc
+        log.info("SIP agent on 127.0.0.1:%d (media %s:%d-%d), %d calls at most", s.pbx_port, s.media_ip,
+                 s.rtp_port_min, s.rtp_port_max, self.max_calls)
+
+    def close(self) -> None:
+        """Hang up every call and drop every pjsua2 reference (before the endpoint's shutdown)."""
+        for call in list(self._all):
+            try:
+                call.end(503, "Shutting down")
+            except SipError:
+                pass
+        self.calls.clear()
+        self._all.clear()
+        self._gone.clear()
+        if self.account is not None:
+            try:
+                self.account.shutdown()
+            except pj.Error:
+                pass
+            self.account = None
+
+    # --- admission --------------------------------------------------------------------------------
+    @property
+    def max_calls(self) -> int:
+        return self.endpoint.max_calls
+
+    @property
+    def active_calls(self) -> int:
+        return len(self._all)
+
+    @property
+    def free_slots(self) -> int:
+        return max(0, self.max_calls - len(self._all))
+
+    # --- events -----------------------------------------------------------------------------------
+    def emit(self, call: SipCall, event: SipEvent) -> None:
+        if self.calls.get(event.leg) is call or isinstance(event, SipEnded):
+            self.events.append(event)
+
+    def take_events(self) -> list[SipEvent]:
+        events, self.events = self.events, []
+        self._gone.clear()                # safe now: no callback of theirs is running
+        return events
+
+    def call_gone(self, call: SipCall) -> None:
+        self._all.discard(call)
+        self._gone.append(call)
+        if self.calls.get(call.leg) is call:
+            del self.calls[call.leg]
+
+    def media_changed(self, call: SipCall) -> None:
+        if self.calls.get(call.leg) is call:
+            self.on_media(call.leg)
+
+    def can_follow_refer(self, call: SipCall) -> bool:
+        return self.calls.get(call.leg) is call and call.confirmed
+
+    def transferred(self, old: SipCall, new: SipCall) -> None:
+        """The leg follows a REFER: `new` carries it from now on; `old` ends when `new` is answered
+        (or when the transferor sends BYE first)."""
+        self._all.add(new)
+        self.calls[old.leg] = new
+        new.predecessor = old
+
+    # --- incoming ---------------------------------------------------------------------------------
+    def incoming(self, call_id: int, text: str) -> None:
+        msg = SipMessage.parse(text)
+        trunk = msg.header("X-PBX-Trunk")
+        caller_ext = msg.header("X-PBX-Caller")
+        if trunk:
+            self._trunk_seq += 1
+            leg = f"trunk:{trunk}#i{self._trunk_seq}"
+            event = SipIncoming(leg, caller=msg.from_user, caller_name=msg.from_display,
+                                to=msg.header("X-PBX-Dest"), trunk=trunk, did=msg.header("X-PBX-DID"))
+        elif caller_ext:
+            leg = self._phone_leg(caller_ext)
+            event = SipIncoming(leg, caller=caller_ext, caller_name=msg.from_display, to=msg.ruri_user)
+        else:
+            leg = ""
+            event = None
+        call = SipCall(self, leg or "sip:?", call_id=call_id, incoming=True,
+                       dtmf_mode=self._dtmf.get(trunk, "auto"))
+        if event is None:
+            call.respond(403, "Forbidden")
+            return
+        if len(self._all) >= self.max_calls:
+            self.refused += 1
+            call.respond(503, "All call slots busy")
+            return
+        self._all.add(call)
+        self.calls[leg] = call
+        self.events.append(event)
+
+    def _phone_leg(self, ext: str) -> str:
+        leg, n = f"sip:{ext}", 1
+        while leg in self.calls:
+            n += 1
+            leg = f"sip:{ext}.{n}"
+        return leg
+
+    # --- engine commands --------------------------------------------------------------------------
+    def dial(self, cmd: SipDial) -> None:
+        """INVITE through Kamailio; a missing call slot or a refused request ends the leg at once."""
+        if len(self._all) >= self.max_calls:
+            self.refused += 1
+            self.events.append(SipEnded(cmd.leg, 503, "no free SIP call slot in pbxd"))
+            return
+        headers: dict[str, str] = {}
+        if cmd.trunk:
+            headers["X-PBX-Trunk"] = cmd.trunk
+        if cmd.caller_number:
+            headers["X-PBX-CallerId"] = cmd.caller_number
+        if cmd.caller_name:
+            headers["X-PBX-CallerName"] = cmd.caller_name.replace('"', "'")
+        if cmd.privacy:
+            headers["X-PBX-Privacy"] = "1"
+        uri = f"sip:{cmd.number}@{self.settings.domain}"
+        call = SipCall(self, cmd.leg, dtmf_mode=self._dtmf.get(cmd.trunk, "auto"))
+        prm = pj.CallOpParam(True)
+        prm.opt.audioCount = 1
+        prm.opt.videoCount = 0
+        for name, value in headers.items():
+            h = pj.SipHeader()
+            h.hName, h.hValue = name, value
+            prm.txOption.headers.append(h)
+        codecs = self._codecs.get(cmd.trunk, DEFAULT_CODECS)
+        self._all.add(call)
+        self.calls[cmd.leg] = call
+        try:
+            if codecs != DEFAULT_CODECS:
+                self._set_codecs(codecs)
+            call.makeCall(uri, prm)
+        except pj.Error as exc:
+            self._all.discard(call)
+            self.calls.pop(cmd.leg, None)
+            self.events.append(SipEnded(cmd.leg, 500, f"INVITE failed: {pj_error_text(exc)}"))
+        finally:
+            if codecs != DEFAULT_CODECS:
+                self._set_codecs(DEFAULT_CODECS)
+
+    def call(self, leg: str) -> SipCall:
+        call = self.calls.get(leg)
+        if call is None:
+            raise SipError(f"no SIP call for {leg}")
+        return call
+
+    def hangup(self, leg: str, code: int = 486, reason: str = "") -> None:
+        call = self.calls.pop(leg, None)
+        if call is not None:
+            call.end(code, reason)
+
+    def _set_codecs(self, order: tuple[str, ...] | list[str]) -> None:
+        ep = self.endpoint.lib
+        wanted = [CODEC_IDS[c] for c in order if c in CODEC_IDS]
+        for info in ep.codecEnum2():
+            codec_id = str(info.codecId)
+            prio = 255 - 10 * wanted.index(codec_id) if codec_id in wanted else 0
+            ep.codecSetPriority(codec_id, prio)
+
+    # --- watchdogs --------------------------------------------------------------------------------
+    def check_rtp(self, now: float) -> list[str]:
+        """Legs whose confirmed, unheld call received no RTP for rtp_timeout_s: hung up here, and
+        reported as SipEnded(code 408)."""
+        timeout = self.settings.rtp_timeout_s
+        if not timeout:
+            return []
+        dead = []
+        for leg, call in list(self.calls.items()):
+            if not call.confirmed or call.remote_hold:
+                call.rx_since = now
+                continue
+            count = call.rx_packet_count()
+            if count != call.rx_packets:
+                call.rx_packets, call.rx_since = count, now
+            elif now - call.rx_since >= timeout:
+                dead.append(leg)
+                self.hangup(leg, 408)
+                self.events.append(SipEnded(leg, 408, f"no RTP for {timeout} s"))
+        return dead

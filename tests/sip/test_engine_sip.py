@@ -1,0 +1,146 @@
+"""The engine with SIP legs, sans-IO (no pjsua2, no Kamailio): SIP events in, SIP/port/media
+commands out, on a fake clock - trunk calls to handsets, handsets out over trunks with failover
+on 503, IP phones calling handsets and back, early media, busy, digits both ways, admission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firmware.config.store import parse_config
+from firmware.contracts.ports import DigitReceived, StartRinging, StopRinging
+from firmware.pbx.commands import CdrRecord, Connect, Disposition, PlayTone
+from firmware.pbx.sipcalls import SipCalls
+from firmware.pbx.sipmsg import (
+    SipAnswer,
+    SipAnswered,
+    SipDial,
+    SipDigit,
+    SipEnded,
+    SipEvent,
+    SipHangup,
+    SipIncoming,
+    SipProgress,
+    SipRing,
+    SipSendDigits,
+)
+from firmware.pbx.sipparties import SipSettings
+from tests.pbx.rig import Rig, of, one
+
+CONFIG = """
+sip: {enabled: true}
+trunks:
+  - {name: bad, host: 127.0.0.31, register: false}
+  - {name: good, host: 127.0.0.32, register: false, dids: [{number: '4930123', destination: '201'}]}
+sip_extensions:
+  - {number: '301', name: Anna}
+  - {number: '302', permission: international}
+routes:
+  - {name: out, pattern: '_0X.', lines: ['trunk:bad', 'trunk:good'], strip: 1}
+"""
+
+
+class SipRig(Rig):
+    def __init__(self, capacity: int = 4, **kw: Any) -> None:
+        cfg = parse_config(CONFIG)
+        super().__init__(cfg, **kw)
+        self.sip = SipCalls.install(self.engine, SipSettings.from_config(self.cfg, capacity))
+
+    def sip_event(self, event: SipEvent) -> list[Any]:
+        out = self.sip.handle(event, self.now, self.wall)
+        self.log += out
+        return out
+
+
+def test_trunk_call_rings_the_did_extension_and_is_answered_from_the_handset() -> None:
+    rig = SipRig()
+    out = rig.sip_event(SipIncoming("trunk:good#i1", caller="4930999", caller_name="Bob", to="201",
+                                    trunk="good", did="4930123"))
+    ring = one(StartRinging, out)
+    assert ring.port == 1 and ring.caller_id is not None and ring.caller_id.number == "4930999"
+    assert one(SipRing, out).code == 180
+    out = rig.off_hook(1)
+    assert one(SipAnswer, out).leg == "trunk:good#i1"
+    assert Connect("trunk:good#i1", "fxs:1") in out or Connect("fxs:1", "trunk:good#i1") in out
+    out = rig.sip_event(SipEnded("trunk:good#i1"))
+    cdr = one(CdrRecord, out)
+    assert cdr.disposition is Disposition.ANSWERED and cdr.line == "trunk:good" and cdr.from_number == "4930999"
+    assert of(PlayTone, out)          # the handset hears the hang-up tone
+
+
+def test_handset_out_over_trunks_fails_over_on_503_then_early_media_then_answer() -> None:
+    rig = SipRig()
+    rig.off_hook(1)
+    out = rig.dial(1, "0301234") + rig.advance(5)
+    first = one(SipDial, out)
+    assert (first.trunk, first.number) == ("bad", "301234")
+    out = rig.sip_event(SipEnded(first.leg, 503, "Service Unavailable"))
+    second = one(SipDial, out)
+    assert second.trunk == "good" and not of(CdrRecord, out)
+    out = rig.sip_event(SipProgress(second.leg, 183, early_media=True))
+    assert Connect("fxs:1", second.leg) in out
+    out = rig.sip_event(SipAnswered(second.leg))
+    assert not of(CdrRecord, out)
+    out = rig.on_hook(1) + rig.advance(1)
+    assert one(SipHangup, out).leg == second.leg
+    cdr = one(CdrRecord, rig.log)
+    assert cdr.disposition is Disposition.ANSWERED and cdr.line == "trunk:good"
+
+
+def test_busy_far_end_gives_busy_tone_and_no_failover() -> None:
+    rig = SipRig()
+    rig.off_hook(1)
+    out = rig.dial(1, "0301234") + rig.advance(5)
+    leg = one(SipDial, out).leg
+    out = rig.sip_event(SipEnded(leg, 486, "Busy Here"))
+    assert not of(SipDial, out)
+    assert one(CdrRecord, out).disposition is Disposition.BUSY
+    assert one(PlayTone, out).spec.name.endswith("busy")
+
+
+def test_ip_phone_calls_a_handset_and_the_handset_calls_back() -> None:
+    rig = SipRig()
+    out = rig.sip_event(SipIncoming("sip:301", caller="301", caller_name="Anna", to="202"))
+    ring = one(StartRinging, out)
+    assert ring.port == 2 and ring.caller_id.number == "301" and ring.caller_id.name == "Anna"
+    out = rig.off_hook(2)
+    assert one(SipAnswer, out).leg == "sip:301"
+    rig.sip_event(SipEnded("sip:301"))
+    rig.on_hook(2)
+    rig.advance(3)
+    rig.off_hook(1)
+    out = rig.dial(1, "301") + rig.advance(5)
+    dial = one(SipDial, out)
+    assert (dial.leg, dial.number, dial.caller_number) == ("sip:301", "301", "201")
+    out = rig.sip_event(SipAnswered("sip:301"))
+    assert Connect("fxs:1", "sip:301") in out
+
+
+def test_digits_cross_between_sip_and_analog() -> None:
+    rig = SipRig()
+    rig.sip_event(SipIncoming("trunk:good#i1", caller="4930999", to="201", trunk="good", did="4930123"))
+    rig.off_hook(1)
+    out = rig.sip_event(SipDigit("trunk:good#i1", "5"))
+    assert one(PlayTone, out).spec.name == "dtmf-5"
+    out = rig.sip.port_event(DigitReceived(1, rig.now, digit="7"))
+    assert one(SipSendDigits, out) == SipSendDigits("trunk:good#i1", "7")
+
+
+def test_ip_phone_outside_call_respects_permission_class() -> None:
+    rig = SipRig()
+    out = rig.sip_event(SipIncoming("sip:301", caller="301", to="00049301234"))    # 0 + international
+    assert one(SipHangup, out).code == 403
+    assert "international calls are not permitted" in one(CdrRecord, out).reason
+    out = rig.sip_event(SipIncoming("sip:302", caller="302", to="00049301234"))
+    assert one(SipDial, out).number == "0049301234"
+
+
+def test_no_call_slot_means_no_free_line_and_no_alerting() -> None:
+    rig = SipRig(capacity=1)
+    rig.sip_event(SipIncoming("trunk:good#i1", caller="4930999", to="202", trunk="good", did="4930123"))
+    rig.off_hook(1)
+    out = rig.dial(1, "0301234") + rig.advance(5)
+    assert not of(SipDial, out)
+    assert one(CdrRecord, out).disposition is Disposition.CONGESTION
+    rig.on_hook(1)
+    out = rig.sip_event(SipEnded("trunk:good#i1"))
+    assert of(StopRinging, out)
