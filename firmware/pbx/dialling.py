@@ -87,6 +87,10 @@ class Dialling:
         core.end_call(call, Disposition.FAILED, HangupSide.SYSTEM, reason)
         core.fail(leg, "congestion", sit=core.settings.calls.special_info_tone)
 
+    def dispatch(self, leg: FxsLeg, target: Target) -> None:
+        """Act on a complete number for the (collecting) leg: also for the operator panel's consult."""
+        self._dispatch(leg, target)
+
     def _dispatch(self, leg: FxsLeg, target: Target) -> None:
         if isinstance(target, ExtensionTarget):
             self._internal(leg, target.number)

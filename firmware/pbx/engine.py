@@ -32,6 +32,7 @@ from firmware.pbx.hooks import Flow, Hooks
 from firmware.pbx.inbound import InboundCalls
 from firmware.pbx.internal import InternalCalls
 from firmware.pbx.legs import IGNORE, FxoEvent, FxsEvent
+from firmware.pbx.operator import Operator, OperatorCommand
 from firmware.pbx.outbound import OutboundCalls
 from firmware.pbx.settings import PbxSettings
 from firmware.pbx.snapshot import EngineSnapshot, snapshot
@@ -67,6 +68,7 @@ class Engine:
             self.hooks.flows[flow.flow_name] = flow
         self.dialling = Dialling(self.core, internal=self.internal.start, outside=self.outbound.start)
         self.features = install(self.core, self.outbound)
+        self.operator_desk = Operator(self.core, self.features, self.dialling.dispatch)
         self._fxs_actions: dict[str, Callable[[FxsLeg, PortEvent], None]] = {
             "dial_tone": lambda leg, e: self.dialling.off_hook(leg),
             "first_digit": self._digit, "digit": self._digit,
@@ -134,8 +136,22 @@ class Engine:
         self.features.recording.failed(event)
         return self.core.out.take()
 
+    def operator(self, cmd: OperatorCommand, now: float, wall: datetime) -> list[Command]:
+        """An operator-panel command on one extension's phone (firmware.pbx.operator). Refused ones
+        raise OperatorRefused (an ApiError); whatever they emitted goes out with the next `tick`.
+        What the command produced (a park slot, a conference's call id) is in `operator_result`."""
+        self._expire(now, wall)
+        self.core.set_clock(now, wall)
+        self._start()
+        self.operator_desk.run(cmd)
+        return self.core.out.take()
+
+    @property
+    def operator_result(self) -> dict[str, object]:
+        return dict(self.operator_desk.result)
+
     def snapshot(self, now: float) -> EngineSnapshot:
-        return snapshot(self.core, now)
+        return snapshot(self.core, now, self.features)
 
     def reconfigure(self, settings: PbxSettings) -> list[Command]:
         """New extensions, routes, plan and timings apply to new calls; calls in progress keep theirs."""
