@@ -277,7 +277,7 @@ class Handsets:
 
     # --- hanging up ------------------------------------------------------------------------------
     def hang_up(self, core: Core, phone: str) -> bool:
-        if phone not in core.fxs or phone not in self.desks:
+        if phone not in core.fxs:
             return False
         desk = self.desk(phone)
         action = self._fire(desk, DeskEvent.HANG_UP)
