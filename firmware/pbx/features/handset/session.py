@@ -350,8 +350,8 @@ class Handsets:
         if self.transfer.blind(held[-1], leg.id, target.argument) is TransferOutcome.REFUSED:
             self._retrieve(desk, leg)
             return
-        leg.fire(FxsEvent.NUMBER_COMPLETE)
-        core.fail(leg, "busy")
+        if leg.state is not FxsState.RELEASING:      # (a park lot has already told the parker)
+            core.fail(leg, "busy")
         self._done(desk, DeskOutcome.TRANSFERRED)
 
     def _record_code(self, core: Core, leg: FxsLeg, target: FeatureTarget, now: float) -> None:
