@@ -72,4 +72,4 @@ def bars(title: str, days: list[dict[str, Any]], series: list[str]) -> Chart:
 
 
 def _fmt(v: float) -> str:
-    return str(int(v)) if v == int(v) else f"{v:.1f}"
+    return str(int(v)) if v == int(v) else f"{v:g}"

@@ -198,7 +198,8 @@ def collect_field(tp: Any, form: Mapping[str, str], path: str) -> Any:
 def typed_into(cls: type, form: Mapping[str, str], prefix: str) -> bool:
     """Whether anything was typed into the text inputs of a blank row (selects and boxes have defaults)."""
     typed = ("text", "int", "float", "list", "secret")
-    return any(form.get(w.path, "").strip() for w in describe(cls, None, prefix) if w.kind in typed)
+    return any(form.get(w.path, "").strip() not in ("", str(w.value or ""))
+               for w in describe(cls, None, prefix) if w.kind in typed)
 
 
 def keep_secrets(new: Any, old: Any, key: str = "") -> Any:
