@@ -178,7 +178,7 @@ class PartyFlow(Flow):
         self.party_gone(call, line.id)
 
     def line_polarity(self, call: Call, line: FxoLeg, action: str) -> None:
-        if action == "answer_polarity":
+        if action == "answer_polarity" or line.id in call.alerting:   # (after an assumed answer we ignored)
             self.core.timers.cancel(call.owner, f"dial_done:{line.id}")
             self.party_answered(call, line.id, AnswerSource.POLARITY)
         elif call.answer_source is AnswerSource.ASSUMED:

@@ -251,9 +251,11 @@ class RingGroups(PartyFlow):
         core = self.core
         gc.machine.fire(GroupEvent.MEMBER_ANSWERED if gc.machine.state is GroupState.STAGE
                         else GroupEvent.FINAL_ANSWERED)
+        cfg = next((t.member for t in gc.targets if t.party == party), None)
+        who = (cfg.extension or cfg.number) if cfg is not None else ""
         self._stop_all(call, gc, keep=party)
         gc.outcome = GroupOutcome.ANSWERED if member else GroupOutcome.ANSWERED_ELSEWHERE
-        gc.answered_by = extension_of(core, party) or core.party(party).identity().number
+        gc.answered_by = who or extension_of(core, party) or core.party(party).identity().number
         gc.answered_stage = gc.stage + 1 if member else None
         gc.answered_at = core.now
         if call.answer is None:
