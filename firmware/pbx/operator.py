@@ -224,8 +224,13 @@ class Operator:
         assert isinstance(cmd, ConferenceAdd)
         active = self._active(phone, "add to a conference")
         held = self._held(phone, cmd.call_id)
-        conf = active if self.f.conferences.of(active) is not None else None
-        if conf is not None:
+        conf = next((c for c in (active, held) if self.f.conferences.of(c) is not None), None)
+        if conf is held:                               # stepped out of it to call the new party: back in
+            if phone.id in self.core.fxs:
+                self.f.handsets.desk(phone.id).conf_out = None
+            self.f.conferences.step_in(held, phone.id)
+            ok = self.f.conferences.add(held, active)
+        elif conf is not None:
             ok = self.f.conferences.add(conf, held)
         else:
             made = self.f.conferences.create(phone.id, [held, active])
@@ -291,3 +296,5 @@ class Operator:
         if leg is not None and leg.machine.accepts(FxsEvent.FAIL):
             self.core.timers.cancel(leg.id, "digits")
             self.core.fail(leg, "busy")
+        elif leg is not None and leg.machine.accepts(FxsEvent.FAR_ENDED) and leg.call is None:
+            self.core.far_ended(leg)
