@@ -76,10 +76,10 @@ def plain(obj: Any) -> Any:
 
 
 OPERATOR_ACTIONS: dict[str, tuple[bool, bool]] = {   # action -> (needs a selected call, needs a number)
-    "call": (False, True), "hold": (True, False), "retrieve": (True, False), "transfer": (True, True),
-    "consult": (True, True), "confirm": (True, False), "conference": (True, False),
-    "record_start": (True, False), "record_stop": (True, False), "pickup": (False, True),
-    "park": (True, False), "unpark": (False, True), "hangup": (True, False),
+    "call": (False, True), "hold": (False, False), "retrieve": (False, False), "transfer": (False, True),
+    "consult": (False, True), "confirm": (False, False), "conference": (False, False),
+    "record_start": (False, False), "record_stop": (False, False), "pickup": (False, True),
+    "park": (False, False), "unpark": (False, True),
 }
 
 
@@ -123,6 +123,8 @@ class Api:
         needs_call, needs_number = needs
         if needs_call and call_id is None:
             raise ApiError(f"{action}: select a call in the table first")
+        if not line:
+            raise ApiError(f"{action}: choose your line (extension) first")
         if needs_number and not number:
             raise ApiError(f"{action}: a number is needed")
         if number and not NUMBER.fullmatch(number):

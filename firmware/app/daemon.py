@@ -7,10 +7,8 @@ READY=1 to systemd. Stop runs in reverse; the port thread puts every line on-hoo
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
-import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,21 +34,27 @@ from firmware.runtime.systemd import notify, setup_logging, watchdog_interval
 
 __all__ = ["Daemon", "setup_logging"]
 
-OPERATOR_MODULES = ("firmware.pbx.operator", "firmware.pbx.features.operator")
+def operator_command(action: str, *, call_id: int | None, number: str, line: str, routes: list[str],
+                     route: str = "") -> Any:
+    """The engine's OperatorCommand for one operator-panel action on the phone of extension `line`."""
+    from firmware.pbx import operator as op
 
-
-def operator_command() -> Callable[..., Any] | None:
-    """The call engine's operator-command factory, `command(action, *, call_id, number, line, route)`
-    returning an OperatorCommand for `Engine.operator(cmd, now, wall)`; None until that lands."""
-    for name in OPERATOR_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        factory = getattr(module, "command", None)
-        if callable(factory):
-            return typing.cast(Callable[..., Any], factory)
-    return None
+    if not line:
+        raise ApiError(f"{action}: choose your line (extension) first")
+    if action == "call":
+        index = routes.index(route) + 1 if route in routes else 1
+        return op.ChooseRoute(line, route=index, number=number)
+    build: dict[str, Callable[[], Any]] = {
+        "hold": lambda: op.Hold(line), "retrieve": lambda: op.Retrieve(line, call_id),
+        "transfer": lambda: op.BlindTransfer(line, to=number), "consult": lambda: op.Consult(line, to=number),
+        "confirm": lambda: op.CompleteTransfer(line), "conference": lambda: op.ConferenceAdd(line, call_id),
+        "record_start": lambda: op.RecordStart(line), "record_stop": lambda: op.RecordStop(line),
+        "pickup": lambda: op.Pickup(line, ringing=number), "park": lambda: op.Park(line, lot=number),
+        "unpark": lambda: op.RetrieveParked(line, slot=number),
+    }
+    if action not in build:
+        raise ApiError(f"the call engine has no operator action {action!r}")
+    return build[action]()
 
 log = logging.getLogger("pbxd")
 T = TypeVar("T")
@@ -237,33 +241,29 @@ class Daemon:
         return {"restart": restart}
 
     def operator_available(self) -> bool:
-        return self.runtime is not None and callable(getattr(self.runtime.engine, "operator", None)) \
-            and operator_command() is not None
+        return self.runtime is not None and callable(getattr(self.runtime.engine, "operator", None))
 
     def operator(self, action: str, call_id: int | None, number: str, *, line: str = "",
                  route: str = "") -> dict[str, Any]:
-        """Run an operator command on the runtime thread (`Engine.operator(cmd, now, wall)`)."""
-        factory = operator_command()
-        if self.runtime is None or factory is None or not self.operator_available():
+        """Run an operator command on the runtime thread (`Engine.operator(cmd, now, wall)`); a refused
+        command raises the engine's OperatorRefused (an ApiError with the reason for the user)."""
+        if self.runtime is None or not self.operator_available():
             raise ApiError("not available yet: this firmware's call engine has no operator actions")
         runtime = self.runtime
-        try:
-            cmd = factory(action, call_id=call_id, number=number, line=line, route=route)
-        except (PbxError, ValueError, KeyError) as exc:
-            raise ApiError(f"{action}: {exc}") from exc
-        engine: Any = runtime.engine       # typed loosely: Engine.operator is still being built
-        engine_operator: Callable[..., Any] = engine.operator
+        cmd = operator_command(action, call_id=call_id, number=number, line=line, route=route,
+                               routes=[r.name for r in self.cfg.routes])
+        engine: Any = runtime.engine
 
-        def run() -> Any:
-            out = engine_operator(cmd, self.clock.now(), runtime.wall())
-            commands, result = (out, None) if isinstance(out, list) else (list(getattr(out, "commands", [])), out)
-            runtime.execute(commands)
-            return result
+        def run() -> dict[str, Any]:
+            runtime.execute(engine.operator(cmd, self.clock.now(), runtime.wall()))
+            return {str(k): v for k, v in dict(getattr(engine, "operator_result", {}) or {}).items()}
         try:
             result = runtime.call(run)
+        except ApiError:
+            raise
         except PbxError as exc:
             raise ApiError(str(exc)) from exc
-        return {"action": action, "call_id": call_id, "result": str(getattr(result, "outcome", "") or "done")}
+        return {"action": action, "call_id": call_id, "result": result}
 
     def test_ring(self, port: int, seconds: float) -> dict[str, Any]:
         """Ring an idle FXS port with the country cadence and a test caller ID for `seconds`."""

@@ -54,9 +54,6 @@
 <button type="button" data-op="park" id="op-park">{{_('op.park_button')}}</button>
 <button type="button" data-op="unpark" data-needs-number="1" id="op-unpark">{{_('op.unpark')}}</button>
 </fieldset>
-<fieldset><legend>{{_('op.end')}}</legend>
-<button type="button" data-op="hangup" id="op-hangup">{{_('op.hangup')}}</button>
-</fieldset>
 </div>
 <p id="op-result" role="status" class="result"></p>
 </section>
