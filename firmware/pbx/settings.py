@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from firmware.config.dialplan import RouteConfig
-from firmware.config.features import FeaturesConfig
+from firmware.config.features import FeaturesConfig, MailConfig
 from firmware.config.model import Config
 from firmware.config.schema import ConfigProblems, Problem
 from firmware.contracts.callerid import CidTiming
@@ -75,6 +75,7 @@ class PbxSettings:
     calls: CallSettings = CallSettings()
     timing: AnalogTiming = DEFAULT_TIMING
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    mail: MailConfig = field(default_factory=MailConfig)       # for the runtime's mail executor
 
     @property
     def language(self) -> str:
@@ -146,7 +147,8 @@ class PbxSettings:
             timeouts=DigitTimeouts(n.first_digit_s, n.inter_digit_s, n.match_s))
         return cls(country=c, extensions=extensions, lines=lines, plan=plan, routes=table,
                    inbound=MappingProxyType({i.line: i.destination for i in cfg.inbound}),
-                   fxs_ports=tuple(cfg.ports_of("fxs")), calls=_calls(cfg), features=cfg.features)
+                   fxs_ports=tuple(cfg.ports_of("fxs")), calls=_calls(cfg), features=cfg.features,
+                   mail=cfg.mail)
 
 
 def _line(cfg: Config, port: int) -> LineSettings:

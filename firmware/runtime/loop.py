@@ -16,15 +16,25 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Any, TypeVar
 
 from firmware.contracts.clock import Clock
 from firmware.contracts.errors import FirmwareError
 from firmware.contracts.ports import PortCommand, PortEvent
-from firmware.pbx.commands import CdrRecord, MediaCommand
+from firmware.pbx.commands import (
+    CdrRecord,
+    MediaCommand,
+    RecordingStopped,
+    SendMail,
+    StartRecording,
+    SweepRecordings,
+)
 from firmware.pbx.engine import Engine
 from firmware.runtime.cdr import CdrStore
+from firmware.runtime.mail import MailSender
 from firmware.runtime.porthread import PortThread
+from firmware.runtime.retention import sweep
 
 log = logging.getLogger("pbxd.runtime")
 T = TypeVar("T")
@@ -49,7 +59,7 @@ def cdr_row(rec: CdrRecord) -> dict[str, Any]:
         "dst": rec.to, "direction": rec.direction.value, "route": rec.route, "line": rec.line,
         "disposition": rec.disposition.value, "hangup_side": rec.hangup_side.value,
         "answer_source": rec.answer_source.value if rec.answer_source else "",
-        "extra": rec.reason,
+        "extra": rec.extra_text,
     }
 
 
@@ -186,6 +196,8 @@ class Runtime:
             try:
                 if isinstance(cmd, PortCommand):
                     self.ports.command(cmd)
+                elif isinstance(cmd, StartRecording):
+                    self._start_recording(cmd)
                 elif isinstance(cmd, MediaCommand):
                     if self.media is not None:
                         self.media.apply(cmd)
@@ -194,11 +206,44 @@ class Runtime:
                         self.cdr.add(cdr_row(cmd))
                     for listener in self.cdr_listeners:
                         listener(cmd)
+                elif isinstance(cmd, SendMail | SweepRecordings):
+                    self._feature_job(cmd)
                 else:
                     log.error("unknown engine command %r", cmd)
             except Exception:
                 self.stats.errors += 1
                 log.exception("command %r failed", cmd)
+
+    # --- feature jobs: mail, recordings ----------------------------------------------------------------
+    def state_dir(self) -> Path:
+        """Where relative recording paths live: beside the call records."""
+        return self.cdr.path.parent if self.cdr is not None else Path.cwd()
+
+    def _feature_job(self, cmd: SendMail | SweepRecordings) -> None:
+        if isinstance(cmd, SendMail):
+            sender = getattr(self, "mail", None)
+            if sender is None:
+                sender = self.mail = MailSender(self.engine.settings.mail)
+            sender.send(cmd)
+            return
+        result = sweep(cmd, self.state_dir())
+        if result.low_space and self.media is not None:
+            for call_id in self.media.features_media().stop_all_recordings():
+                self._recording_stopped(call_id, f"{result.reason}, {cmd.min_free_mb} MB needed")
+
+    def _start_recording(self, cmd: StartRecording) -> None:
+        if self.media is None:
+            return
+        fm = self.media.features_media()
+        fm.base = self.state_dir()
+        try:
+            fm.apply(cmd)
+        except FirmwareError as exc:           # cannot create the file (disk full, permissions)
+            self._recording_stopped(cmd.call_id, str(exc))
+
+    def _recording_stopped(self, call_id: int, reason: str) -> None:
+        log.warning("recording of call %d stopped: %s", call_id, reason)
+        self.execute(self.engine.media_event(RecordingStopped(call_id, reason), self.clock.now(), self.wall()))
 
     def _shutdown_media(self) -> None:
         if self.media is None:

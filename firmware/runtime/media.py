@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from firmware.pbx.commands import Connect, Disconnect, MediaCommand, PlayTone, StopTone, leg_port
+from firmware.pbx.commands import (
+    Connect,
+    Disconnect,
+    MediaCommand,
+    PlayMusic,
+    PlayPrompt,
+    PlayTone,
+    StartRecording,
+    StopMusic,
+    StopRecording,
+    StopTone,
+    leg_port,
+)
+from firmware.prompts import music_file, render
+from firmware.runtime.retention import recordings_dir
 from firmware.sip.analog import AnalogPortMedia, MediaRouter
 from firmware.sip.bridge import Bridge, MediaNode
 from firmware.sip.calls import MediaNotReady
 from firmware.sip.endpoint import MediaEndpoint
-from firmware.sip.players import TonePlayer
+from firmware.sip.players import TonePlayer, WavPlayer, WavRecorder
 
 log = logging.getLogger("pbxd.media")
 
@@ -93,6 +108,8 @@ class MediaSide:
             self.bridge.connect(self.node(cmd.a), self.node(cmd.b))
         elif isinstance(cmd, Disconnect):
             self.bridge.disconnect(self.node(cmd.a), self.node(cmd.b))
+        elif isinstance(cmd, PlayMusic | PlayPrompt | StopMusic | StartRecording | StopRecording):
+            self.features_media().apply(cmd)
         else:
             raise ValueError(f"unknown media command {cmd!r}")
 
@@ -132,7 +149,17 @@ class MediaSide:
     def connections(self) -> list[tuple[str, str]]:
         return self.bridge.connections()
 
+    def features_media(self) -> FeatureMedia:
+        """Music on hold, prompts and recorders (created on first use)."""
+        fm = getattr(self, "_features_media", None)
+        if fm is None:
+            fm = self._features_media = FeatureMedia(self)
+        return fm
+
     def close(self) -> None:
+        fm = getattr(self, "_features_media", None)
+        if fm is not None:
+            fm.close()
         self.router.active = frozenset()
         self.bridge.clear()
         for player in self.tones.values():
@@ -140,3 +167,88 @@ class MediaSide:
         for media in self.analog.values():
             media.close()
         self.tones.clear()
+
+
+class FeatureMedia:
+    """Executors of the feature media commands on the bridge: looped hold music (one player per file,
+    shared by every leg that hears it), one-shot spoken prompts (words joined into a cached WAV), and
+    call recorders (a WavRecorder that every listed leg transmits to: the mixed call)."""
+
+    def __init__(self, side: MediaSide) -> None:
+        self.side = side
+        self.base = Path.cwd()                                   # the state directory (set by the runtime)
+        self.music: dict[str, WavPlayer] = {}                    # file -> looping player
+        self.hearing: dict[str, MediaNode] = {}                  # leg -> the music/prompt player it hears
+        self.recorders: dict[int, tuple[WavRecorder, tuple[str, ...]]] = {}
+
+    def apply(self, cmd: MediaCommand) -> None:
+        if isinstance(cmd, PlayMusic):
+            self._stop_sound(cmd.leg)
+            path = str(music_file(cmd.source))
+            player = self.music.get(path)
+            if player is None:
+                player = self.music[path] = WavPlayer(self.side.endpoint, path, loop=True)
+            self._hear(cmd.leg, player)
+        elif isinstance(cmd, PlayPrompt):
+            self._stop_sound(cmd.leg)
+            wav = render(cmd.words, cmd.language, self.base / "prompts")
+            self._hear(cmd.leg, WavPlayer(self.side.endpoint, wav, loop=False, name=f"prompt-{cmd.leg}"))
+        elif isinstance(cmd, StopMusic):
+            self._stop_sound(cmd.leg)
+        elif isinstance(cmd, StartRecording):
+            self._record(cmd)
+        elif isinstance(cmd, StopRecording):
+            self.stop_recording(cmd.call_id)
+
+    def _hear(self, leg: str, player: MediaNode) -> None:
+        self.side.bridge.listen(player, self.side.node(leg))
+        self.hearing[leg] = player
+
+    def _stop_sound(self, leg: str) -> None:
+        player = self.hearing.pop(leg, None)
+        if player is None:
+            return
+        self.side.bridge.unlisten(player, self.side.node(leg))
+        if isinstance(player, WavPlayer) and not player.loop:
+            player.close()
+
+    def _record(self, cmd: StartRecording) -> None:
+        bridge = self.side.bridge
+        current = self.recorders.get(cmd.call_id)
+        if current is None:
+            path = recordings_dir(cmd.path, self.base)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            recorder = WavRecorder(self.side.endpoint, path, name=f"rec-call{cmd.call_id}")
+            legs: tuple[str, ...] = ()
+        else:
+            recorder, legs = current
+        for leg in legs:
+            if leg not in cmd.legs:
+                bridge.unlisten(self.side.node(leg), recorder)
+        for leg in cmd.legs:
+            bridge.listen(self.side.node(leg), recorder)
+        self.recorders[cmd.call_id] = (recorder, cmd.legs)
+
+    def stop_recording(self, call_id: int) -> bool:
+        current = self.recorders.pop(call_id, None)
+        if current is None:
+            return False
+        recorder, legs = current
+        for leg in legs:
+            self.side.bridge.unlisten(self.side.node(leg), recorder)
+        recorder.stop()
+        return True
+
+    def stop_all_recordings(self) -> list[int]:
+        calls = list(self.recorders)
+        for call_id in calls:
+            self.stop_recording(call_id)
+        return calls
+
+    def close(self) -> None:
+        self.stop_all_recordings()
+        for leg in list(self.hearing):
+            self._stop_sound(leg)
+        for player in self.music.values():
+            player.close()
+        self.music.clear()

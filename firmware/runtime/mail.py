@@ -1,0 +1,89 @@
+"""Sends the engine's `SendMail` commands over SMTP (RFC 5321; STARTTLS per RFC 3207 and AUTH per
+RFC 4954 when configured) on its own thread, so the runtime loop never waits for a mail server.
+A mail that cannot be sent is logged and counted, never retried forever (the box is no mail queue)."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import smtplib
+import ssl
+import threading
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from firmware.config.features import MailConfig
+from firmware.pbx.commands import SendMail
+
+log = logging.getLogger("pbxd.mail")
+
+
+def message(cfg: MailConfig, mail: SendMail) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = cfg.sender
+    msg["To"] = ", ".join(mail.to)
+    msg["Subject"] = mail.subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=cfg.sender.partition("@")[2] or "pbx.local")
+    msg.set_content(mail.body)
+    for att in mail.attachments:
+        maintype, _, subtype = att.mimetype.partition("/")
+        msg.add_attachment(att.content.encode(), maintype=maintype, subtype=subtype or "octet-stream",
+                           filename=att.filename)
+    return msg
+
+
+def deliver(cfg: MailConfig, mail: SendMail) -> None:
+    """Send one mail now (raises smtplib.SMTPException / OSError)."""
+    with smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s) as smtp:
+        smtp.ehlo()
+        if cfg.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if cfg.username:
+            smtp.login(cfg.username, cfg.password)
+        smtp.send_message(message(cfg, mail), from_addr=cfg.sender, to_addrs=list(mail.to))
+
+
+class MailSender:
+    """A queue and one sender thread; `send` never blocks."""
+
+    def __init__(self, cfg: MailConfig, *, maxsize: int = 100) -> None:
+        self.cfg = cfg
+        self.sent = 0
+        self.failed = 0
+        self.last_error = ""
+        self._queue: queue.Queue[SendMail | None] = queue.Queue(maxsize)
+        self._flushed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pbx-mail", daemon=True)
+        self._thread.start()
+
+    def send(self, mail: SendMail) -> None:
+        if not self.cfg.host:
+            log.info("no mail server configured; not sent to %s: %s", ", ".join(mail.to), mail.subject)
+            return
+        try:
+            self._queue.put_nowait(mail)
+        except queue.Full:
+            self.failed += 1
+            log.error("mail queue full; dropped: %s", mail.subject)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every queued mail was tried (tests, shutdown)."""
+        self._flushed = threading.Event()
+        self._queue.put(None)
+        self._flushed.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            mail = self._queue.get()
+            if mail is None:
+                self._flushed.set()
+                continue
+            try:
+                deliver(self.cfg, mail)
+                self.sent += 1
+            except (smtplib.SMTPException, OSError) as exc:
+                self.failed += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.error("mail to %s failed: %s", ", ".join(mail.to), self.last_error)
