@@ -95,6 +95,7 @@ class Daemon:
         self.api: Api | None = None
         self.control: ControlServer | None = None
         self.web: Any = None
+        self.edge: Any = None          # the SIP edge (Kamailio child process) when SIP is enabled
         self._alarms: dict[int, str] = {}
         self.stopping = False
         self._listeners: list[PortEventListener] = []
@@ -131,8 +132,14 @@ class Daemon:
         self.cdr = CdrStore(self.state_dir / "cdr.sqlite")
         engine = Engine(settings)
         self.ports = PortThread(self.analog.loop, self.clock, on_events=self._on_port_events)
+        sip = None
+        if self.cfg.sip.enabled and self.with_media:
+            from firmware.app.sipcompose import sip_factory, start_edge
+            self.edge = start_edge(self.cfg, self.state_dir)
+            sip = sip_factory(self.cfg, self.edge, engine)
         self.runtime = Runtime(engine, self.clock, self.ports, tz=timezone(self.cfg, self.analog.country.timezone),
-                               cdr=self.cdr, media_factory=self._media if self.with_media else None)
+                               cdr=self.cdr, media_factory=self._media if self.with_media else None,
+                               sip_factory=sip)
         self.runtime.start()
         started = self.ports.start()
         total = len(self.analog.loop.slots)
@@ -188,6 +195,8 @@ class Daemon:
             self.ports.stop()          # lines on-hook, handsets' lines open
         if self.runtime is not None:
             self.runtime.stop()        # bridge torn down, pjsua2 destroyed
+        if self.edge is not None:
+            self.edge.stop()           # Kamailio last: pjsua2's BYEs went out through it
         if self.cdr is not None:
             self.cdr.close()
 
@@ -212,6 +221,11 @@ class Daemon:
             driver: Any = self.analog.fxs.get(number) or self.analog.fxo.get(number)
             out[number] = {"alarm": self._alarms.get(number, ""), "chip": getattr(driver, "part", "") or ""}
         return out
+
+    def sip_status(self) -> dict[str, Any]:
+        """Trunk registrations, bans, registered phones, pbxd's SIP call slots."""
+        from firmware.app.sipcompose import sip_status
+        return sip_status(self.edge, self.runtime)
 
     def call_records(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         return [] if self.cdr is None else self.cdr.query(CdrFilter(**filters))

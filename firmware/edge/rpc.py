@@ -158,5 +158,7 @@ class KamailioRpc:
     # --- presence ------------------------------------------------------------------------------
     def publish(self, uri: str, event: str, content_type: str, body: str, *, expires: int = 3600,
                 series: str = ".") -> Any:
-        """Send a PUBLISH for `uri` through Kamailio's presence server (pua.publish)."""
-        return self.call("pua.publish", uri, str(expires), event, content_type, series, ".", ".", ".", body)
+        """Have Kamailio's pua send a PUBLISH for `uri` to its own presence server (pua.send_publish:
+        no waiting for the answer - jsonrpcs cannot delay replies on its datagram socket); pua keeps
+        the publication's ETag per series and refreshes it before it expires."""
+        return self.call("pua.send_publish", uri, str(expires), event, content_type, series, ".", ".", ".", body)

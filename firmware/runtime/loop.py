@@ -31,6 +31,7 @@ from firmware.pbx.commands import (
     SweepRecordings,
 )
 from firmware.pbx.engine import Engine
+from firmware.pbx.sipmsg import SipCommand
 from firmware.runtime.cdr import CdrStore
 from firmware.runtime.mail import MailSender
 from firmware.runtime.porthread import PortThread
@@ -65,13 +66,16 @@ def cdr_row(rec: CdrRecord) -> dict[str, Any]:
 
 class Runtime:
     def __init__(self, engine: Engine, clock: Clock, ports: PortThread, *, tz: tzinfo | None = None,
-                 cdr: CdrStore | None = None, media_factory: Callable[[], Any] | None = None) -> None:
+                 cdr: CdrStore | None = None, media_factory: Callable[[], Any] | None = None,
+                 sip_factory: Callable[[Any], Any] | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self.ports = ports
         self.tz = tz
         self.cdr = cdr
         self._media_factory = media_factory
+        self._sip_factory = sip_factory   # (MediaSide) -> SipSide, on this thread after the media side
+        self.sip: Any = None              # SipSide once started (pjsua2 calls of SIP legs)
         self.media: Any = None        # MediaSide once started
         self.endpoint: Any = None
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
@@ -125,6 +129,8 @@ class Runtime:
                 self.media = self._media_factory()
                 self.endpoint = self.media.endpoint
                 self.ports.loop.router = self.media.router
+            if self._sip_factory is not None:
+                self.sip = self._sip_factory(self.media)
         except BaseException as exc:  # reported to start()
             self._start_error = exc
             self._ready.set()
@@ -148,6 +154,8 @@ class Runtime:
             self._wake.wait(wait)
         self._wake.clear()
         self._drain()
+        if self.sip is not None:
+            self._sip_events()
         now = self.clock.now()
         deadline = self.engine.next_deadline
         if deadline is not None and deadline <= now:
@@ -166,7 +174,8 @@ class Runtime:
                 ev: PortEvent = item
 
                 def step(ev: PortEvent = ev) -> list[Any]:
-                    return list(self.engine.handle(ev, self.clock.now(), self.wall()))
+                    relayed = self.sip.port_event(ev) if self.sip is not None else []
+                    return relayed + list(self.engine.handle(ev, self.clock.now(), self.wall()))
                 self._guarded(type(ev).__name__, step, port=ev.port)
             else:
                 fn, fut = item
@@ -201,6 +210,11 @@ class Runtime:
                 elif isinstance(cmd, MediaCommand):
                     if self.media is not None:
                         self.media.apply(cmd)
+                elif isinstance(cmd, SipCommand):
+                    if self.sip is not None:
+                        self.sip.apply(cmd)
+                    else:
+                        log.error("SIP command without SIP: %r", cmd)
                 elif isinstance(cmd, CdrRecord):
                     if self.cdr is not None:
                         self.cdr.add(cdr_row(cmd))
@@ -245,7 +259,23 @@ class Runtime:
         log.warning("recording of call %d stopped: %s", call_id, reason)
         self.execute(self.engine.media_event(RecordingStopped(call_id, reason), self.clock.now(), self.wall()))
 
+    def _sip_events(self) -> None:
+        """SIP events the last poll produced, one engine step each; then BLF states."""
+        for ev in self.sip.take_events(self.clock.now()):
+            self.stats.events += 1
+
+            def step(ev: Any = ev) -> list[Any]:
+                return list(self.sip.engine_step(ev, self.clock.now(), self.wall()))
+            self._guarded(type(ev).__name__, step)
+        self.sip.update_blf(self.engine.core)
+
     def _shutdown_media(self) -> None:
+        if self.sip is not None:
+            try:
+                self.sip.close()
+            except Exception:
+                log.exception("SIP shutdown failed")
+            self.sip = None
         if self.media is None:
             return
         try:

@@ -13,11 +13,16 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from firmware.contracts.errors import SipError
+from firmware.contracts.ports import PortEvent
+from firmware.pbx.blf import DialogSource, DialogState, dialog_states
+from firmware.pbx.commands import Command
+from firmware.pbx.core import Core
+from firmware.pbx.sipcalls import SipCalls
 from firmware.pbx.sipmsg import (
     SipAnswer,
     SipCommand,
@@ -33,15 +38,6 @@ from firmware.sip.calls import SipLegNode
 
 log = logging.getLogger("pbxd.sip")
 RTP_CHECK_S = 1.0
-
-
-@dataclass(frozen=True)
-class DialogState:
-    """An extension's (or park slot's) state for BLF: terminated (idle), early (ringing), confirmed."""
-
-    state: str
-    direction: str = ""        # initiator / recipient
-    remote: str = ""           # the other party's number
 
 
 def dialog_info(entity: str, state: DialogState, version: int) -> str:
@@ -97,13 +93,30 @@ class BlfPublisher:
 
 
 class SipSide:
-    def __init__(self, agent: SipAgent, media: Any, blf: BlfPublisher | None = None) -> None:
+    def __init__(self, agent: SipAgent, calls: SipCalls, media: Any, blf: BlfPublisher | None = None) -> None:
         self.agent = agent
+        self.calls = calls                      # the engine's SIP flow (sans-IO)
         self.media = media                      # runtime MediaSide (node lookups, re-connects)
         self.blf = blf
+        self.blf_sources: list[DialogSource] = []   # features add theirs (park slots)
         self.nodes: dict[str, SipLegNode] = {}
         self._next_rtp_check = 0.0
         agent.on_media = self._media_changed
+        if media is not None:
+            media.sip_node = self.node
+
+    # --- engine -----------------------------------------------------------------------------------
+    def engine_step(self, event: SipEvent, now: float, wall: datetime) -> list[Command]:
+        return self.calls.handle(event, now, wall)
+
+    def port_event(self, event: PortEvent) -> list[Command]:
+        return self.calls.port_event(event)
+
+    def update_blf(self, core: Core) -> None:
+        if self.blf is None:
+            return
+        for entity, state in dialog_states(core, self.blf_sources).items():
+            self.blf.set_state(entity, state)
 
     def node(self, leg: str) -> SipLegNode:
         node = self.nodes.get(leg)

@@ -1,0 +1,78 @@
+"""Composition of the SIP part of pbxd: the SIP edge (Kamailio, RFC 3261 proxy/registrar) started as a
+child process, and pbxd's own SIP agent (pjsua2 on loopback behind it) wired to the engine's SIP
+flow and the media bridge on the runtime thread; plus the SIP status the API shows (trunk
+registrations per RFC 3261 §10, bans, registered phones, call slots).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from firmware.config.model import Config
+from firmware.edge.edge import SipEdge
+from firmware.pbx.engine import Engine
+
+log = logging.getLogger("pbxd")
+
+
+def start_edge(cfg: Config, state_dir: Path, *, debug: int = 1) -> SipEdge | None:
+    """Kamailio for this config (None when SIP is off); SipError if it cannot run."""
+    if not cfg.sip.enabled:
+        return None
+    edge = SipEdge(cfg, state_dir, debug=debug)
+    edge.prepare()
+    edge.start()
+    return edge
+
+
+def sip_factory(cfg: Config, edge: SipEdge, engine: Engine) -> Callable[[Any], Any]:
+    """What the runtime calls on its own thread once the media side exists: agent, engine flow, BLF."""
+
+    def make(media: Any) -> Any:
+        from firmware.pbx.sipcalls import SipCalls
+        from firmware.pbx.sipparties import SipSettings
+        from firmware.runtime.sipside import BlfPublisher, SipSide
+        from firmware.sip.agent import AgentSettings, SipAgent
+
+        plan = edge.plan
+        assert plan is not None
+        sip = cfg.sip
+        settings = AgentSettings(
+            pbx_port=sip.pbx_port, proxy_port=sip.internal_port, domain=plan.domain, media_ip=plan.public_ip,
+            rtp_port_min=sip.rtp_port_min, rtp_port_max=sip.rtp_port_max, session_timer_s=sip.session_timer_s,
+            rtp_timeout_s=sip.rtp_timeout_s,
+            trunk_codecs=tuple((t.name, tuple(t.codecs)) for t in cfg.trunks),
+            trunk_dtmf=tuple((t.name, t.dtmf_mode) for t in cfg.trunks))
+        agent = SipAgent(media.endpoint, settings)
+        agent.start()
+        calls = SipCalls.install(engine, SipSettings.from_config(cfg, agent.max_calls))
+        blf = BlfPublisher(lambda uri, event, ctype, body: edge.publish(uri, event, ctype, body), plan.domain)
+        log.info("SIP: %d call slot(s) in pbxd (pjsua2 limit); Kamailio routes the rest", agent.max_calls)
+        return SipSide(agent, calls, media, blf)
+
+    return make
+
+
+def sip_status(edge: SipEdge | None, runtime: Any) -> dict[str, Any]:
+    """Trunk registrations, bans, registered phones and pbxd's call slots, JSON-ready."""
+    if edge is None:
+        return {"enabled": False}
+    status = edge.status()
+    out: dict[str, Any] = {
+        "enabled": True, "edge_running": status.running, "error": status.error,
+        "trunks": [{"name": t.trunk, "state": t.state, "expires_in": t.expires_in} for t in status.trunks],
+        "bans": [{"address": b.address, "reason": b.reason, "expires_in": b.expires_in} for b in status.bans],
+        "registered": status.registered,
+    }
+    side = getattr(runtime, "sip", None)
+    if side is not None:
+        out["slots"] = runtime.call(side.status)
+    registered = {t.trunk for t in status.trunks}
+    for trunk in edge.cfg.trunks:
+        if trunk.name not in registered:
+            out["trunks"].append({"name": trunk.name, "state": "ip" if not trunk.register else "unknown",
+                                  "expires_in": 0})
+    return out
