@@ -47,12 +47,20 @@ class Pickup:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.last: list[tuple[str, PickupOutcome]] = []     # (picker, outcome), newest last (bounded)
+        self._index: tuple[object, dict[str, set[str]]] = (None, {})
         core.hooks.features["pickup"] = self._group_code
         core.hooks.features["directed_pickup"] = self._directed_code
 
     # --- who may pick up what ----------------------------------------------------------------------
     def groups_of(self, extension: str) -> set[str]:
-        return {g.name for g in self.core.settings.features.pickup.groups if extension in g.members}
+        config = self.core.settings.features.pickup
+        if self._index[0] is not config:                # rebuilt when the settings change
+            index: dict[str, set[str]] = {}
+            for g in config.groups:
+                for member in g.members:
+                    index.setdefault(member, set()).add(g.name)
+            self._index = (config, index)
+        return self._index[1].get(extension, set())
 
     def may_pick(self, picker: str, ringing: str) -> bool:
         """Extension `picker` may pick up a call ringing at extension `ringing`."""
