@@ -11,9 +11,12 @@ DEB_PACKAGES := python3-venv python3-dev gcc pkg-config libsystemd-dev \
 	libspandsp2 libspandsp-dev sqlite3 \
 	sip-tester kamailio kamailio-sqlite-modules kamailio-tls-modules baresip-core \
 	chromium chromium-driver espeak-ng sox multimon-ng \
-	openssl iproute2 procps
+	openssl iproute2 procps \
+	device-tree-compiler mmdebstrap genimage dosfstools e2fsprogs mtools fdisk squashfs-tools \
+	grub-efi-amd64-bin grub-common ovmf qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support \
+	qemu-utils rauc python3-installer arch-test cpio zstd
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean overlays image image-check
 setup: .stamp-apt .stamp-venv
 
 .stamp-apt: Makefile
@@ -41,6 +44,21 @@ lint: setup
 
 test: setup lint
 	$(VENV)/bin/pytest -q
+
+# Device-tree overlay of the telephony board (overlays/README.md): regenerate from board.yaml, compile, no warnings.
+overlays: setup
+	$(PY) overlays/generate.py
+	@mkdir -p overlays/build
+	dtc -@ -I dts -O dtb -o overlays/build/pbx-board.dtbo overlays/pbx-board.dts 2>overlays/build/dtc.log; \
+	  rc=$$?; cat overlays/build/dtc.log; test $$rc = 0 && test ! -s overlays/build/dtc.log
+
+# The amd64 virtual appliance (image/README.md); ARCH=arm64 WHEELS=dir builds the Raspberry Pi 4 / CM4 SD image.
+image: setup overlays
+	$(PY) image/mkimage.py --arch $(or $(ARCH),amd64) $(if $(WHEELS),--wheels $(WHEELS))
+
+# Slow checks outside `make test`: the arm64 Pi image build and its boots under QEMU (virt and raspi3b).
+image-check: setup overlays
+	PBX_IMAGE_CHECK=1 $(VENV)/bin/pytest -q tests/image/test_arm64.py
 
 bench: setup
 	$(PY) -m tools.bench
