@@ -189,7 +189,7 @@ def feature_destinations(f: FeaturesConfig) -> set[str]:
 
 def check_features(f: FeaturesConfig, *, extensions: Sequence[str], routes: Sequence[str],
                    lines: Iterable[str], prefix: str, emergency: Sequence[str],
-                   dialplan_codes: Sequence[str]) -> list[tuple[str, str]]:
+                   dialplan_codes: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Cross-references of the features section (paths relative to the config root)."""
     exts = set(extensions)
     groups = {g.number for g in f.ring_groups}
@@ -237,13 +237,14 @@ def _check_numbers(f: FeaturesConfig, exts: set[str], prefix: str,
     return out
 
 
-def _check_codes(f: FeaturesConfig, dialplan_codes: Sequence[str]) -> list[tuple[str, str]]:
+def _check_codes(f: FeaturesConfig, dialplan_codes: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Codes must differ, except a numbering.feature_codes entry for the same feature (that one wins)."""
     out: list[tuple[str, str]] = []
-    seen: dict[str, str] = {c: "numbering.feature_codes" for c in dialplan_codes}
-    for path, code, _feature in f.codes():
-        if code in seen:
-            out.append((f"features.{path}", f"{code} is already {seen[code]}"))
-        seen.setdefault(code, f"features.{path}")
+    seen: dict[str, tuple[str, str]] = {c: ("numbering.feature_codes", feat) for c, feat in dialplan_codes}
+    for path, code, feature in f.codes():
+        if code in seen and seen[code][1] != feature:
+            out.append((f"features.{path}", f"{code} is already {seen[code][0]}"))
+        seen.setdefault(code, (f"features.{path}", feature))
     return out
 
 

@@ -246,7 +246,7 @@ class Config:
             self.features, extensions=[e.number for e in self.extension_list()],
             routes=[r.name for r in self.routes] or list(DEFAULT_ROUTE_NAMES),
             lines=[f"fxo:{p}" for p in self.ports_of("fxo")], prefix=prefix, emergency=emergency,
-            dialplan_codes=[fc.code for fc in self.numbering.feature_codes])
+            dialplan_codes=[(fc.code, fc.feature) for fc in self.numbering.feature_codes])
 
     def ports_of(self, kind: ModuleType) -> list[int]:
         """Port numbers of the board's FXS or FXO modules, in order."""
