@@ -22,8 +22,9 @@ class LineDriver:
     Runs on its own thread with absolute 10 ms deadlines (catching up after a late wake-up,
     like a TDM clock would), while the test thread keeps polling the endpoint.
     `lead_frames` blocks are written ahead once at start and draining starts `lead_frames`
-    ticks late, so both rings of a connection start with that much jitter allowance (for
-    loaded CI machines; give the ports `jitter_frames` of the same size so it is not trimmed).
+    ticks late, so both rings of a connection start with that much audio queued: slack for a
+    late producer. Give the ports a larger ring target (conftest.ring_target) for slack the
+    other way.
     """
 
     def __init__(self, sources: Mapping[AnalogPortMedia, Samples | None],

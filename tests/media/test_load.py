@@ -10,11 +10,12 @@ import pytest
 from firmware.sip.analog import AnalogPortMedia, AnalogPortStats
 from firmware.sip.bridge import Bridge
 from firmware.sip.endpoint import MediaEndpoint
+from tests.media.conftest import ring_target
 from tests.media.lines import LineDriver
 
 MakePort = Callable[..., AnalogPortMedia]
 WARMUP_TICKS = 100          # 1 s: rings primed, counters snapshotted after this
-JITTER = 20                 # 200 ms of allowance: this checks that no frame is lost, not speed
+JITTER = 20                 # 200 ms of slack each way: this checks that no frame is lost, not speed
 
 
 def ramp(step: int, n: int = 65536) -> np.ndarray:
@@ -31,7 +32,8 @@ def losses(before: AnalogPortStats, after: AnalogPortStats) -> dict[str, int]:
 @pytest.mark.slow
 def test_eight_ports_four_pairs_for_ten_seconds(endpoint: MediaEndpoint, bridge: Bridge,
                                                 make_port: MakePort) -> None:
-    ports = [make_port(n, jitter_frames=JITTER, capacity_frames=3 * JITTER) for n in range(8)]
+    target = ring_target(JITTER)
+    ports = [make_port(n, jitter_frames=target, capacity_frames=2 * target) for n in range(8)]
     pairs = [(ports[i], ports[i + 1]) for i in range(0, 8, 2)]
     for a, b in pairs:
         bridge.connect(a, b)
