@@ -31,6 +31,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/operator", "nav.operator", ("admin", "operator")),
     ("/history", "nav.history", ("admin", "operator")),
     ("/config", "nav.config", ("admin",)),
+    ("/lines", "nav.lines", ("admin",)),
     ("/users", "nav.users", ("admin",)),
     ("/setup", "nav.setup", ("admin",)),
     ("/board", "nav.board", ("admin", "operator")),

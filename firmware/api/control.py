@@ -44,6 +44,9 @@ class ControlServer:
             "ring-line": lambda r: api.ring_line(_int(r, "port"), str(r.get("number", "")),
                                                  str(r.get("name", "")), bool(r.get("private", False))),
             "line-hangup": lambda r: api.line_hangup(_int(r, "port")),
+            "calibrate-line": lambda r: api.calibrate_line(_int(r, "port"), str(r.get("number", "")),
+                                                           float(r.get("incoming_wait_s", 0) or 0)),
+            "calibration": lambda r: api.calibration(_int(r, "port")),
             "calls": lambda r: api.call_records(limit=int(r.get("limit", 20))),
         }
 

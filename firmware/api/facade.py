@@ -63,6 +63,10 @@ class Backplane(Protocol):
 
     def trunk_status(self) -> list[dict[str, Any]]: ...
 
+    def calibrate_line(self, port: int, number: str = "", incoming_wait_s: float = 0.0) -> dict[str, Any]: ...
+
+    def calibration(self, port: int) -> dict[str, Any]: ...
+
 
 def plain(obj: Any) -> Any:
     """Dataclasses/tuples -> JSON-ready dicts/lists."""
@@ -220,6 +224,17 @@ class Api:
             cid = CallerId(number=number or None, name=name or None)
         self.bp.on_ports(lambda: exchange.ring(cid))
         return {"port": port, "ringing": True}
+
+    # --- automatic line calibration ------------------------------------------------------------
+    def calibrate_line(self, port: int, number: str = "", incoming_wait_s: float = 0.0) -> dict[str, Any]:
+        """Start calibrating an FXO line: a test call to `number` and/or an incoming test call."""
+        if number and not NUMBER.fullmatch(number):
+            raise ApiError(f"the test number must be digits, got {number!r}")
+        return self.bp.calibrate_line(port, number, float(incoming_wait_s))
+
+    def calibration(self, port: int) -> dict[str, Any]:
+        """The last calibration of a line: running or not, the result with its evidence, saved or not."""
+        return self.bp.calibration(port)
 
     def line_hangup(self, port: int) -> dict[str, Any]:
         """The far party on a virtual exchange line hangs up."""

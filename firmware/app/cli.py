@@ -8,6 +8,9 @@
     pbxctl show 1                      what handset 1 shows and hears
     pbxctl ring-line 1 from 4930123456 [name "Anna"] [private]   incoming PSTN call on line 1
     pbxctl line-hangup 1               the far party on line 1 hangs up
+    pbxctl calibrate-line 1 [number 0301234567] [incoming 120]
+                                       measure line 1 by a test call and/or an incoming call
+    pbxctl calibration 1               the result (with its evidence) of line 1's calibration
     pbxctl calls                       the latest call records
 Line numbers may be FXO port numbers (5, 6) or the line's position (1 = first FXO port).
 """
@@ -110,6 +113,12 @@ def run(path: Path, cmd: str, args: list[str], *, pulse: bool = False) -> Any:
                               "name": opts.get("name", ""), "private": "private" in args[1:]})
     if cmd == "line-hangup":
         return request(path, {"op": "line-hangup", "port": line_port(path, int(args[0]))})
+    if cmd == "calibrate-line":
+        opts = dict(zip(args[1::2], args[2::2]))
+        return request(path, {"op": "calibrate-line", "port": line_port(path, int(args[0])),
+                              "number": opts.get("number", ""), "incoming_wait_s": float(opts.get("incoming", 0))})
+    if cmd == "calibration":
+        return request(path, {"op": "calibration", "port": line_port(path, int(args[0]))})
     if cmd == "calls":
         return request(path, {"op": "calls"})
     raise ControlError(f"unknown command {cmd!r}; see pbxctl --help")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,12 +18,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from firmware.api.control import ControlServer
 from firmware.api.facade import Api
 from firmware.app.backends import LinuxBackend, VirtualBackend
-from firmware.app.compose import Analog, Backend, build_analog
+from firmware.app.calibration import LineCalibrator
+from firmware.app.compose import Analog, Backend, build_analog, fxo_settings, open_spi
 from firmware.config.model import Config
+from firmware.config.store import ConfigStore
 from firmware.contracts.callerid import CallerId
 from firmware.contracts.clock import MonotonicClock
 from firmware.contracts.errors import ApiError, PbxError
-from firmware.contracts.ports import PortAlarm, PortAlarmCleared, PortEvent, StartRinging, StopRinging
+from firmware.contracts.ports import PortAlarm, PortAlarmCleared, PortCommand, PortEvent, StartRinging, StopRinging
+from firmware.drivers.fxo.port import FxoPort
 from firmware.pbx.commands import fxs_leg
 from firmware.pbx.engine import Engine
 from firmware.pbx.legs import FxsState
@@ -99,6 +103,7 @@ class Daemon:
         self._alarms: dict[int, str] = {}
         self.stopping = False
         self._listeners: list[PortEventListener] = []
+        self.calibrator: LineCalibrator | None = None
 
     @property
     def virtual(self) -> bool:
@@ -146,6 +151,10 @@ class Daemon:
         alarms = [e for e in started if isinstance(e, PortAlarm)]
         log.info("%d of %d ports up%s", total - len(alarms), total,
                  f"; in alarm: {', '.join(str(a.port) for a in alarms)}" if alarms else "")
+        self.calibrator = LineCalibrator(
+            command=self._port_command, current=lambda: self.cfg, store=lambda: ConfigStore(self.config_file),
+            apply=self.apply_config, fxo_ports=sorted(self.analog.fxo))
+        self.add_listener(self.calibrator.on_events)
         self.api = Api(self)
         self.control = ControlServer(self.api, self.state_dir / "pbxd.sock")
         self.control.start()
@@ -248,11 +257,41 @@ class Daemon:
         runtime.call(lambda: runtime.execute(runtime.engine.reconfigure(settings)))
         old, self.cfg = self.cfg, cfg
         restart = [name for name in ("board", "fxs", "fxo", "web") if getattr(old, name) != getattr(cfg, name)]
+        if "fxo" in restart and old.board == cfg.board and old.country == cfg.country:
+            self._refresh_fxo(cfg)      # new line settings take over on each line's next idle moment
+            restart.remove("fxo")
         if old.country != cfg.country:
             restart.append("country")   # tones and plan apply now; line (DAA) and caller-ID chip settings at restart
         if restart:
             log.info("config applied; after a restart also: %s", ", ".join(restart))
         return {"restart": restart}
+
+    def _port_command(self, cmd: PortCommand) -> None:
+        assert self.ports is not None
+        self.ports.command(cmd)
+
+    def _refresh_fxo(self, cfg: Config) -> None:
+        """Build FXO drivers from the new settings; the port loop swaps each in when its line is idle."""
+        assert self.analog is not None and self.backend is not None and self.ports is not None
+        analog, backend, loop = self.analog, self.backend, self.analog.loop
+        for m in cfg.board.modules:
+            if m.type != "fxo" or m.port not in analog.fxo:
+                continue
+            settings = fxo_settings(cfg, analog.country, m)
+            if settings == analog.fxo[m.port].s:
+                continue
+            driver = FxoPort(settings, open_spi(backend, m.cs), self.clock, chip_address=m.position)
+            analog.fxo[m.port] = driver
+            self.ports.call(partial(loop.replace_driver, m.port, driver))
+            log.info("line %d: new settings take over when the line is idle", m.port, extra={"port": m.port})
+
+    def calibrate_line(self, port: int, number: str = "", incoming_wait_s: float = 0.0) -> dict[str, Any]:
+        assert self.calibrator is not None
+        return self.calibrator.start(port, number, incoming_wait_s)
+
+    def calibration(self, port: int) -> dict[str, Any]:
+        assert self.calibrator is not None
+        return self.calibrator.view(port)
 
     def operator_available(self) -> bool:
         return self.runtime is not None and callable(getattr(self.runtime.engine, "operator", None))

@@ -161,6 +161,7 @@ class LineCalibration:
     acim: int | None = None                        # best AC termination (Si3050 reg 30)
     erl_db_by_acim: tuple[tuple[int, float], ...] = ()
     ring_cadence_ms: tuple[int, ...] = ()
+    answer_on_polarity: bool | None = None         # the exchange reverses polarity on answer (None: no outgoing test)
     evidence: tuple[str, ...] = ()                 # human-readable measurements behind each finding
     complete: bool = False
     error: str = ""

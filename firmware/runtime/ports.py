@@ -101,6 +101,8 @@ class PortLoop:
         self._silence = np.zeros(frame, np.int16)
         self._silence_code = {law: g711.encode(self._silence, law) for law in Law}
         self.taps: dict[int, Callable[[np.ndarray, np.ndarray], None]] = {}
+        self.pending: dict[int, FxsLike | FxoLike] = {}   # drivers waiting for their port to be idle
+        self.replaced: list[int] = []
 
     def start(self) -> list[PortEvent]:
         events: list[PortEvent] = []
@@ -124,8 +126,31 @@ class PortLoop:
             raise ValueError(f"no port {cmd.port} on this board")
         return slot.driver.handle(cmd, now)
 
+    def replace_driver(self, port: int, driver: FxsLike | FxoLike) -> None:
+        """Swap in a driver built from new settings as soon as the port is idle (calls are never cut).
+
+        The new driver must not be started: it initialises its chip step by step from its first
+        tick, so no other port waits for it."""
+        if port not in self.slots:
+            raise ValueError(f"no port {port} on this board")
+        self.pending[port] = driver
+
+    def _swap_idle(self) -> None:
+        for port, driver in list(self.pending.items()):
+            slot = self.slots[port]
+            if getattr(slot.driver, "replaceable", False):
+                try:
+                    slot.driver.stop()
+                except Exception:
+                    pass
+                slot.driver = driver
+                del self.pending[port]
+                self.replaced.append(port)
+
     def step(self, now: float) -> list[PortEvent]:
         events: list[PortEvent] = []
+        if self.pending:
+            self._swap_idle()
         for slot in self.slots.values():
             self._queue_output(slot, now)
         if self.board_step is not None:

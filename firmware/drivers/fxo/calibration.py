@@ -43,6 +43,7 @@ class LineCalibrator:
                                  loop_safe_zone_ms=loop_safe_zone_ms, polarity_delay_ms=polarity_delay_ms,
                                  battery_threshold_v=battery_threshold_v)
         self.evidence: list[str] = []
+        self.answer_on_polarity: bool | None = None
         self.errors: list[str] = []
         self.deadline: float | None = None
         self.quiet_since: float | None = None
@@ -129,6 +130,7 @@ class LineCalibrator:
         if self.phase is CalPhase.OUT_WAIT_ANSWER:
             self.evidence.append(f"polarity reversed {ms(now - self._dialled_at)} ms after dialling: "
                                  "answer supervision")
+            self.answer_on_polarity = True
             self.signals.answered(now)
             return self._answered(now)
         if self.signals.polarity(now, now if onset is None else onset):
@@ -204,6 +206,7 @@ class LineCalibrator:
             if self.quiet_since is not None and now - self.quiet_since >= self.plan.answer_quiet_s:
                 self.evidence.append(f"line quiet for {self.plan.answer_quiet_s:g} s after dialling: "
                                      "taken as answered")
+                self.answer_on_polarity = False
                 self.signals.answered(now)
                 return self._answered(now)
         elif phase is CalPhase.QUIET:
@@ -349,6 +352,7 @@ class LineCalibrator:
             acim=best,
             erl_db_by_acim=tuple(sorted(self.erl.items())),
             ring_cadence_ms=self._cadence,
+            answer_on_polarity=self.answer_on_polarity,
             evidence=tuple(self.evidence),
             complete=not self.errors,
             error="; ".join(self.errors),

@@ -98,6 +98,12 @@ class FxoPort:
         return self.alarm is not None
 
     @property
+    def replaceable(self) -> bool:
+        """True when nothing is happening on the line: on-hook, not ringing, not dialling, not calibrating,
+        so the port loop may swap in a driver built from new settings (it initialises from its first tick)."""
+        return not (self.off_hook or self.sig.busy or self.dialer.busy or self.cal.active)
+
+    @property
     def next_deadline(self) -> float:
         if not self.ready:
             if self._init is not None:
