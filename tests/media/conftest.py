@@ -1,4 +1,9 @@
-"""One pjsua2 endpoint for the whole session (pjsua2 is a process-wide singleton), shut down cleanly."""
+"""One pjsua2 endpoint for all media tests (pjsua2 is a process-wide singleton), shut down cleanly.
+
+Package scope, not session scope: other test packages (runtime, scenario) start and stop
+whole daemons, each with its own endpoint, in the same pytest process; only one endpoint
+may be alive at a time.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from firmware.sip.bridge import Bridge
 from firmware.sip.endpoint import MediaEndpoint
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def endpoint() -> Iterator[MediaEndpoint]:
     ep = MediaEndpoint(ptime_ms=10, log_level=1)
     ep.start()
