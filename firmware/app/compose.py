@@ -151,7 +151,9 @@ def build_analog(cfg: Config, backend: Backend, clock: Clock) -> Analog:
         spi = open_spi(backend, m.cs)
         if m.type == "fxs":
             daisy = m.position if cfg.board.daisy_chain else None
-            driver = FxsPort(fxs_settings(cfg, ctry, m), spi, clock, reset=reset, daisy_channel=daisy)
+            irq = backend.gpio(m.int_gpio) if m.int_gpio is not None else None
+            driver = FxsPort(fxs_settings(cfg, ctry, m), spi, clock, reset=reset, daisy_channel=daisy,
+                             interrupt=irq)
             fxs[m.port] = driver
             slots.append(PortSlot(m.port, PortKind.FXS, driver, backend.pcm(m.slot)))
         else:

@@ -86,11 +86,17 @@ class ModuleConfig:
         return []
 
 
+FXS_RESET_GPIOS = (5, 6, 12, 13)   # default board: one reset line per module ...
+FXO_RESET_GPIOS = (16, 20)
+FXS_INT_GPIO = 25                  # ... and one wired-OR (open-drain) INT line shared by the FXS modules
+
+
 def default_modules() -> list[ModuleConfig]:
-    """The default virtual board: 4 FXS (two Si3215, two Si3210) and 2 FXO ports."""
-    fxs = [ModuleConfig(port=i, type="fxs", chip="si3215" if i <= 2 else "si3210", cs=i - 1)
-           for i in range(1, 5)]
-    fxo = [ModuleConfig(port=i, type="fxo", chip="si3050", cs=i - 1) for i in range(5, 7)]
+    """The default virtual board: 4 FXS (two Si3215, two Si3210) and 2 FXO ports, as our board wires them."""
+    fxs = [ModuleConfig(port=i, type="fxs", chip="si3215" if i <= 2 else "si3210", cs=i - 1,
+                        reset_gpio=FXS_RESET_GPIOS[i - 1], int_gpio=FXS_INT_GPIO) for i in range(1, 5)]
+    fxo = [ModuleConfig(port=i, type="fxo", chip="si3050", cs=i - 1, reset_gpio=FXO_RESET_GPIOS[i - 5])
+           for i in range(5, 7)]
     return fxs + fxo
 
 

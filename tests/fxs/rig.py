@@ -43,17 +43,23 @@ class Slot:
     chip: Si321xModel | None
     line: TwoWireLine
     reset: VirtualGpioLine | None = None
+    irq: VirtualGpioLine | None = None
     events: list[PortEvent] = field(default_factory=list)
     from_set: list[np.ndarray] = field(default_factory=list)
 
 
 class Rig:
+    """`interrupt`: None (ports poll DR68), "own" (an INT line per module) or "shared" (one wired-OR
+    line for all modules); `wire_int=False` leaves the chips' INT pins unconnected (a stuck-high line)."""
+
     def __init__(self, parts: tuple[str | None, ...] = ("Si3215",), *, daisy: bool = False,
-                 reset: bool = False, **settings: object) -> None:
+                 reset: bool = False, interrupt: str | None = None, wire_int: bool = True,
+                 **settings: object) -> None:
         self.clock = FakeClock(1000.0)
         self.bus = VirtualSpiBus(self.clock)
         self.highway = VirtualPcmHighway()
         self.slots: list[Slot] = []
+        shared = VirtualGpioLine("INT") if interrupt == "shared" else None
         for i, part in enumerate(parts):
             line = TwoWireLine(self.clock, name=f"port {i + 1}")
             chip = None
@@ -66,10 +72,13 @@ class Rig:
                 gpio = VirtualGpioLine(f"reset {i + 1}")
                 if chip is not None:
                     chip.attach_reset(gpio)
+            irq = shared or (VirtualGpioLine(f"INT {i + 1}") if interrupt == "own" else None)
+            if irq is not None and chip is not None and wire_int:
+                chip.attach_interrupt(irq)
             fxs = FxsSettings(port=i + 1, pcm_slot=i, **settings)  # type: ignore[arg-type]
             port = FxsPort(fxs, self.bus.device(0 if daisy else i), self.clock, reset=gpio,
-                           daisy_channel=i if daisy else None)
-            self.slots.append(Slot(port, chip, line, gpio))
+                           daisy_channel=i if daisy else None, interrupt=irq)
+            self.slots.append(Slot(port, chip, line, gpio, irq))
 
     def __getitem__(self, index: int) -> Slot:
         return self.slots[index]

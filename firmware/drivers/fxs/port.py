@@ -4,11 +4,16 @@ Sans-IO in time: the caller passes `now` and calls `tick` when `next_deadline` i
 `start` waits (with `sleep_on`); recovery after a fault runs the same init procedures one step
 per tick. A chip fault never raises out of `start`, `tick`, `handle` or `process_audio`: the
 port goes into alarm, retries with back-off, and every other port keeps working.
+
+With an interrupt line (INT pin, fact sheet 1.1 DR19/DR22; active low, maybe shared by several
+modules) an idle on-hook port checks the line every `scan_int_ms` and reads DR19/DR68 only when
+it is asserted, plus DR68 every `safety_scan_ms`; a failing line falls back to DR68 polling.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 
@@ -37,6 +42,7 @@ from firmware.drivers.fxs import linefeed as lf
 from firmware.drivers.fxs import registers as r
 from firmware.drivers.fxs.alarm import PowerAlarmCounter, SpiBackoff
 from firmware.drivers.fxs.hook import HookQualifier, HookState
+from firmware.drivers.fxs.irq import InterruptLine, interrupt_line
 from firmware.drivers.fxs.proslic import ChipId, InitResult, Proc, bring_up, run_blocking
 from firmware.drivers.fxs.settings import FxsSettings
 from firmware.drivers.fxs.shadow import RegisterShadow
@@ -52,11 +58,14 @@ RESET_LOW_S, RESET_SETTLE_S = 0.100, 0.020
 
 class FxsPort:
     def __init__(self, settings: FxsSettings, spi: SpiDevice, clock: Clock, *, reset: GpioLine | None = None,
-                 daisy_channel: int | None = None, sources: Sources | None = None) -> None:
+                 daisy_channel: int | None = None, sources: Sources | None = None,
+                 interrupt: GpioLine | None = None) -> None:
         self.settings = settings
         self.port = settings.port
         self._clock = clock
         self._reset = reset
+        self._int: InterruptLine | None = None if interrupt is None else interrupt_line(interrupt)
+        self._chip_config = replace(settings.chip_config, interrupts=interrupt is not None)
         self.regs = RegisterShadow(ProslicBus(spi, clock, port=self.port, daisy_channel=daisy_channel))
         self.hook_q = HookQualifier(self.port, settings.hook_windows)
         self.signals = LineSignals(settings, sources)
@@ -78,8 +87,10 @@ class FxsPort:
         self._wake: float | None = None
         self._deadline = float("inf")
         self._pending_dr68: int | None = None
-        self._scan_idle = settings.scan_idle_ms / 1000
+        self._scan_idle = (settings.scan_idle_ms if interrupt is None else settings.scan_int_ms) / 1000
         self._scan_active = settings.scan_active_ms / 1000
+        self._safety = settings.safety_scan_ms / 1000
+        self._next_safety = clock.now()
         self._started = False
         self._stopped = False
 
@@ -99,6 +110,11 @@ class FxsPort:
     @property
     def hook(self) -> bool:
         return self.hook_q.off_hook
+
+    @property
+    def interrupt_driven(self) -> bool:
+        """True while idle scanning follows the interrupt line (False: no line, or it failed)."""
+        return self._int is not None
 
     @property
     def law(self) -> Law:
@@ -134,7 +150,7 @@ class FxsPort:
     def _start(self) -> list[PortEvent]:
         try:
             fresh = self._pulse_reset()
-            proc = bring_up(self.regs, self.settings.chip_config, self._clock.now(), fresh=fresh,
+            proc = bring_up(self.regs, self._chip_config, self._clock.now(), fresh=fresh,
                             expected=self.settings.expected_part, calibration=None)
             chip, result = run_blocking(proc, self._clock)
         except (BusError, DriverError) as exc:
@@ -183,22 +199,59 @@ class FxsPort:
 
     def _quiet_scan(self, now: float) -> bool:
         """Fast path for an idle on-hook port whose loop is still open (most ticks on a PBX):
-        one DR68 read and nothing else. False whenever anything else may need doing."""
+        one DR68 read (or only an interrupt-line read) and nothing else. False whenever anything
+        else may need doing."""
         if (self._proc is not None or self.sup.chip_down or now >= self._next_sanity or now < self._next_scan
                 or self._wake is not None or self.hook_q.state is not HookState.ON_HOOK
                 or self.sup.power.deadline is not None or not self.signals.idle
                 or self._written is not self.signals.wanted()):
             return False
         try:
-            dr68 = self.regs.bus.read(r.LOOP_STAT)
+            dr68 = self._loop_status(now, idle=not self.signals.hook_ignored(now))
         except BusError:
             return False              # the full tick reads again and reports the fault
-        if dr68 != 0:
+        if dr68:
             self._pending_dr68 = dr68  # loop closed, ring trip or garbage: the full tick handles it
             return False
         self._next_scan = now + self._scan_idle
         self._deadline = min(self._next_scan, self._next_sanity)
         return True
+
+    def _loop_status(self, now: float, *, idle: bool) -> int | None:
+        """DR68, or None when the port is `idle` (on-hook, nothing running, samples not ignored) and
+        the interrupt line says this chip's loop has not changed since the last read. With a line,
+        this chip's pending hook interrupts are cleared first so it never holds a shared line low."""
+        if self._int is not None:
+            pending = self._hook_interrupt(now)
+            if idle and not pending and now < self._next_safety:
+                return None
+            self._next_safety = now + self._safety
+        return self.regs.bus.read(r.LOOP_STAT)
+
+    def _hook_interrupt(self, now: float) -> bool:
+        """Service the INT line: True when this chip had a loop-closure or ring-trip interrupt
+        pending (now cleared: write 1 to clear), or when the line just failed (read DR68 then)."""
+        if not self._line_asserted(now):
+            return False
+        if self._int is None:
+            return True
+        bits = self.regs.bus.read(r.IRQ_STATUS2) & r.IRQ_HOOK_BITS
+        if bits:
+            self.regs.bus.write(r.IRQ_STATUS2, bits)
+        return bool(bits)
+
+    def _line_asserted(self, now: float) -> bool:
+        line = self._int
+        if line is None:
+            return False
+        try:
+            return line.asserted(now)
+        except BusError as exc:
+            log.warning("port %d: interrupt line failed (%s); polling DR68 every %d ms instead",
+                        self.port, exc, self.settings.scan_idle_ms)
+            self._int = None
+            self._scan_idle = self.settings.scan_idle_ms / 1000
+            return True
 
     def _run(self, now: float) -> list[PortEvent]:
         sig, hook = self.signals, self.hook_q
@@ -222,7 +275,10 @@ class FxsPort:
     def _scan(self, now: float) -> list[PortEvent]:
         dr68, self._pending_dr68 = self._pending_dr68, None
         if dr68 is None:
-            dr68 = self.regs.read(r.LOOP_STAT)
+            idle = self.hook_q.state is HookState.ON_HOOK and self.signals.idle and not self.signals.hook_ignored(now)
+            dr68 = self._loop_status(now, idle=idle)
+            if dr68 is None:
+                return []
         self.sup.check_loop_status(dr68)
         raw = bool(dr68 & 0x01) or (self._written is LineState.RINGING and bool(dr68 & 0x02))
         if self.signals.hook_ignored(now):
@@ -290,7 +346,7 @@ class FxsPort:
     # --- recovery -------------------------------------------------------------------------------
     def _begin_recovery(self, now: float) -> list[PortEvent]:
         """Re-identify, then fast re-init with the saved calibration, or a full init without one."""
-        self._proc = bring_up(self.regs, self.settings.chip_config, now, fresh=False,
+        self._proc = bring_up(self.regs, self._chip_config, now, fresh=False,
                               expected=self.settings.expected_part, calibration=self.calibration)
         return self._drive(now, first=True)
 
@@ -325,6 +381,7 @@ class FxsPort:
         self._written = None
         self.sup.backoff.succeeded()
         self._next_scan, self._next_sanity = now, now + self.settings.sanity_ms / 1000
+        self._next_safety = now   # the first scan reads DR68 whatever the interrupt line says
         events = self.sup.chip_up(now)
         self._apply_linefeed(now, force=True)
         return events

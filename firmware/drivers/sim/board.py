@@ -70,6 +70,8 @@ class VirtualBoard:
             self.bus.attach(m.cs, Family.PROSLIC, m.position, chip)
             if reset is not None:
                 chip.attach_reset(reset)
+            if m.int_gpio is not None:   # open drain, wired-OR with the other modules on that line
+                chip.attach_interrupt(self.gpio_line(m.int_gpio))
             return VirtualModule(m, chip, line, terminal, chip, reset)
         daa = Si3050Model(self.clock, line=line, highway=self.highway)
         exchange = VirtualExchange(self.clock, line, country=self.country)

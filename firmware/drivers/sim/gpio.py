@@ -34,12 +34,9 @@ class VirtualGpioLine:
     def read(self) -> bool:
         if self.broken:
             raise BusError(f"GPIO {self.name}: line not answering")
-        if not self._value:
-            return False
-        for pulls_low in self._drivers:
-            if pulls_low():
-                return False
-        return True
+        if not self._drivers:
+            return self._value
+        return self._value and not any(pulls_low() for pulls_low in self._drivers)
 
     def write(self, value: bool) -> None:
         if self.broken:

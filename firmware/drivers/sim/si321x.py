@@ -303,7 +303,7 @@ class Si321xModel:
     def _trip_power_alarm(self, t: float) -> None:
         self._dr[R.DR_INT2] |= R.INT2_POWER_ALARM
         self._alarm_due = None
-        self._int_until = -math.inf
+        self._int_until, self._evaluated = -math.inf, None   # the loop filters must look again
         if self._dr[R.DR_AUTO] & 0x01:
             self._set_linefeed(R.LF_OPEN, t)
             self._push_feed(t)
