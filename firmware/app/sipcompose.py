@@ -18,10 +18,13 @@ from firmware.pbx.engine import Engine
 log = logging.getLogger("pbxd")
 
 
-def start_edge(cfg: Config, state_dir: Path, *, debug: int = 1) -> SipEdge | None:
-    """Kamailio for this config (None when SIP is off); SipError if it cannot run."""
+def start_edge(cfg: Config, state_dir: Path, *, debug: int | None = None) -> SipEdge | None:
+    """Kamailio for this config (None when SIP is off); SipError if it cannot run. Kamailio logs
+    notices too when pbxd logs at DEBUG."""
     if not cfg.sip.enabled:
         return None
+    if debug is None:
+        debug = 2 if logging.getLogger("pbxd").isEnabledFor(logging.DEBUG) else 1
     edge = SipEdge(cfg, state_dir, debug=debug)
     edge.prepare()
     edge.start()

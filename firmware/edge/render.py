@@ -175,6 +175,16 @@ def _listen(plan: EdgePlan) -> str:
     return "\n".join(lines)
 
 
+def _sockets(plan: EdgePlan) -> dict[str, str]:
+    sip = plan.sip
+    out = {"udp": f"udp:{sip.bind}:{sip.udp_port}"}
+    if sip.tcp_port:
+        out["tcp"] = f"tcp:{sip.bind}:{sip.tcp_port}"
+    if sip.tls_port:
+        out["tls"] = f"tls:{sip.bind}:{sip.tls_port}"
+    return out
+
+
 def render(plan: EdgePlan, layout: EdgeLayout) -> str:
     """The full kamailio.cfg text for `plan`."""
     sip = plan.sip
@@ -184,7 +194,8 @@ def render(plan: EdgePlan, layout: EdgeLayout) -> str:
         gen.trusted_block(ban.trusted, plan.trunks),
         gen.trunk_match_block(plan.trunks, plan.tokens),
         gen.trunk_did_block(plan.trunks),
-        gen.trunk_set_block(plan.trunks),
+        gen.trunk_by_host_block(plan.trunks),
+        gen.trunk_set_block(plan.trunks, _sockets(plan)),
         gen.sip_ext_block(s.number for s in plan.subscribers),
         gen.direct_out_block(plan.direct_routes, plan.analog_numbers, plan.emergency, plan.prefixes),
     ])

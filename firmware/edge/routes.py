@@ -77,6 +77,17 @@ def trunk_match_block(trunks: Sequence[TrunkConfig], tokens: dict[str, str]) -> 
     return "\n".join(lines)
 
 
+def trunk_by_host_block(trunks: Sequence[TrunkConfig]) -> str:
+    """route[TRUNK_BY_HOST]: $avp(lines) = the trunk whose host, proxy or domain is the R-URI host."""
+    lines = ["route[TRUNK_BY_HOST] {"]
+    for t in trunks:
+        hosts = dict.fromkeys(h for h in (t.host, t.sip_domain, t.outbound_proxy.split(":")[0]) if h)
+        cond = " || ".join(f"$rd == {q(h)}" for h in hosts)
+        lines.append(f"\tif ({cond}) {{ $avp(lines) = {q(t.name)}; return; }}")
+    lines += ["\treturn;", "}"]
+    return "\n".join(lines)
+
+
 def trunk_did_block(trunks: Sequence[TrunkConfig]) -> str:
     """route[TRUNK_DID]: $var(did)/$var(dest) from the To user, else the Request-URI user."""
     if not trunks:
@@ -94,8 +105,10 @@ def trunk_did_block(trunks: Sequence[TrunkConfig]) -> str:
     return "\n".join(lines)
 
 
-def trunk_set_block(trunks: Sequence[TrunkConfig]) -> str:
-    """route[TRUNK_SET]: everything about trunk $avp(trunk) that requests to it need."""
+def trunk_set_block(trunks: Sequence[TrunkConfig], sockets: dict[str, str] | None = None) -> str:
+    """route[TRUNK_SET]: everything about trunk $avp(trunk) that requests to it need; `sockets`:
+    the public socket per transport (requests from pbxd arrive on the loopback one)."""
+    sockets = sockets or {}
     if not trunks:
         return "route[TRUNK_SET] {\n\treturn -1;\n}"
     lines = ["route[TRUNK_SET] {", "\tswitch ($avp(trunk)) {"]
@@ -115,6 +128,7 @@ def trunk_set_block(trunks: Sequence[TrunkConfig]) -> str:
             f"\t\t\t$avp(auser) = {q(t.auth_user)};",
             f"\t\t\t$avp(apass) = {q(t.password)};",
             f"\t\t\t$avp(arealm) = {q(t.realm)};",
+            *([f"\t\t\t$fs = {q(sockets[t.transport])};"] if t.transport in sockets else []),
             "\t\t\treturn 1;",
         ]
     lines += ["\t}", "\treturn -1;", "}"]

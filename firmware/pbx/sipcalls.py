@@ -297,6 +297,9 @@ class SipCalls(PartyFlow):
             return
         code = self._codes.pop(party, 0)
         if call.line and (code in FAILOVER or code == 408) and call.spare_lines:
+            failed = call.extra.setdefault("failed_lines", [])
+            if isinstance(failed, list):
+                failed.append(f"{call.line}: {call.extra.pop('sip_reason', code)}")
             core.unbridge(call)
             self._failover(call)
             return

@@ -125,6 +125,7 @@ class SipSide:
         return node
 
     def apply(self, cmd: SipCommand) -> None:
+        log.debug("SIP command %r", cmd)
         agent = self.agent
         if isinstance(cmd, SipDial):
             agent.dial(cmd)

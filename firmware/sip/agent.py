@@ -141,6 +141,7 @@ class SipAgent:
     # --- events -----------------------------------------------------------------------------------
     def emit(self, call: SipCall, event: SipEvent) -> None:
         if self.calls.get(event.leg) is call or isinstance(event, SipEnded):
+            log.debug("SIP event %r", event)
             self.events.append(event)
 
     def take_events(self) -> list[SipEvent]:
@@ -186,6 +187,7 @@ class SipAgent:
             event = None
         call = SipCall(self, leg or "sip:?", call_id=call_id, incoming=True,
                        dtmf_mode=self._dtmf.get(trunk, "auto"))
+        log.info("INVITE in: %s (%s)", leg or "refused", msg.start_line)
         if event is None:
             call.respond(403, "Forbidden")
             return
@@ -221,6 +223,7 @@ class SipAgent:
         if cmd.privacy:
             headers["X-PBX-Privacy"] = "1"
         uri = f"sip:{cmd.number}@{self.settings.domain}"
+        log.info("INVITE out: %s to %s %s", cmd.leg, uri, headers)
         call = SipCall(self, cmd.leg, dtmf_mode=self._dtmf.get(cmd.trunk, "auto"))
         prm = pj.CallOpParam(True)
         prm.opt.audioCount = 1

@@ -149,11 +149,11 @@ class SipCall(pj.Call):
             prm.statusCode = 603
             return
         prm.statusCode = 202
+        self.agent.emit(self, SipTransferred(self.leg, target))
         new = SipCall(self.agent, self.leg, dtmf_mode=self.dtmf_mode)
         prm.newCall = new
         self.replaced = True
         self.agent.transferred(self, new)
-        self.agent.emit(self, SipTransferred(self.leg, target))
 
     # --- actions (owner thread) -------------------------------------------------------------------
     def respond(self, code: int, reason: str = "") -> None:

@@ -39,6 +39,7 @@ class Pbxd:
         self.rpc = KamailioRpc(EdgeLayout(self.state / "sip").rpc_socket)
         try:
             wait_until(lambda: self._alive_and_ready(), start_timeout, 0.2, "pbxd did not come up")
+            wait_until(self._ports_idle, 30, 0.2, "the handsets' ports did not all come up")
         except BaseException:
             self.stop()
             raise
@@ -47,6 +48,11 @@ class Pbxd:
         if self.proc.poll() is not None:
             raise AssertionError(f"pbxd exited with {self.proc.returncode}: {self.log()[-3000:]}")
         return self.socket.exists() and self.rpc.alive()
+
+    def _ports_idle(self) -> bool:
+        """Every FXS port up and idle (a port may go into alarm and recover on a loaded machine)."""
+        ports = self.ctl("status")["ports"]
+        return all(p["status"] == "idle" for p in ports if p["kind"] == "fxs")
 
     def log(self) -> str:
         self._log.flush()

@@ -15,7 +15,7 @@ TEMPLATE = Path(__file__).with_name("provider.cfg")
 
 
 class Provider:
-    def __init__(self, root: Path, ip: str, *, far_ip: str, far_port: int, account: str = "box",
+    def __init__(self, root: Path, ip: str, *, far_ip: str, far_port: int, far2: str = "", account: str = "box",
                  password: str = "provider-secret", realm: str = "provider.test", port: int | None = None) -> None:
         self.root = root
         self.ip = ip
@@ -37,7 +37,7 @@ class Provider:
         text = TEMPLATE.read_text()
         for key, value in {"IP": ip, "PORT": str(self.port), "DOMAIN": realm, "REALM": realm, "DB": str(db),
                            "RPC": str(rpc_path), "FAR_IP": far_ip, "FAR_URI": f"sip:{far_ip}:{far_port}",
-                           "ACCOUNT": account}.items():
+                           "ACCOUNT": account, "FAR2_URI": f"sip:{far2 or f'{far_ip}:{far_port}'}"}.items():
             text = text.replace(f"@@{key}@@", value)
         cfg = root / "provider.kamailio.cfg"
         cfg.write_text(text)

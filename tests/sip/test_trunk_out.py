@@ -1,0 +1,128 @@
+"""Handsets calling out through SIP trunks, against real SIP programs: digest to the provider
+(407, answered by Kamailio's uac), RFC 4733 digits from the handset's keypad reaching the far end's
+"IVR" (SIPp needs telephone-event in the offer; the digits are read off its RTP port), failover to
+the next trunk when the first answers 503, early media heard before the answer, caller ID sent as
+P-Asserted-Identity, and a REFER from the far end followed to a second far end."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from firmware.dsp.levels import dominant_frequency
+from tests.sip.net import Net, free_port, wait_until
+from tests.sip.pbxd import Pbxd
+from tests.sip.provider import Provider
+from tests.sip.rtp import RtpPeer
+from tests.sip.sipp import SippServer
+from tests.sip.test_trunk_calls import box_config, provider  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+
+def far_end(net: Net, provider: Provider, scenario: str, *, tone_hz: float = 1000.0, second: bool = False,
+            extra: list[str] | None = None, messages: Path | None = None) -> tuple[SippServer, RtpPeer]:
+    ip = net.far2 if second else net.far
+    port = provider.far2_port if second else provider.far_port  # type: ignore[attr-defined]
+    rtp = free_port(ip, tcp=False)
+    peer = RtpPeer(ip, rtp, tone_hz=tone_hz)
+    trace = ["-trace_msg", "-message_file", str(messages)] if messages else []
+    uas = SippServer(scenario, "", ip, port, calls=1, keys={"rtpport": str(rtp)}, timeout_s=60,
+                     extra=(extra or []) + trace)
+    return uas, peer
+
+
+@pytest.fixture
+def box(tmp_path: Path, net: Net, provider: Provider) -> Iterator[Pbxd]:  # noqa: F811
+    bad = net.ip(43)
+    bad_port = free_port(bad)
+    cfg = box_config(net, provider, routes=[
+        {"name": "out", "pattern": "_0X.", "lines": ["trunk:bad", "trunk:prov"], "strip": 1}])
+    cfg["trunks"][0]["caller_id"] = "4930123"
+    cfg["trunks"].append({"name": "bad", "host": bad, "port": bad_port, "register": False})
+    pbxd = Pbxd(tmp_path / "box", cfg)
+    pbxd.bad = (bad, bad_port)  # type: ignore[attr-defined]
+    try:
+        wait_until(lambda: pbxd.trunk_state("prov") == "registered", 30, 0.5)
+        yield pbxd
+    finally:
+        pbxd.stop()
+
+
+def dial_out(box: Pbxd, number: str) -> None:
+    box.handset(1, "off-hook")
+    time.sleep(0.5)
+    box.handset(1, "press", number + "#")
+
+
+def test_handset_fails_over_to_the_provider_and_sends_rfc4733_digits(box: Pbxd, net: Net, tmp_path: Path,
+                                                                      provider: Provider) -> None:  # noqa: F811
+    bad_ip, bad_port = box.bad  # type: ignore[attr-defined]
+    down = SippServer("uas_503.xml", "", bad_ip, bad_port, calls=1, timeout_s=60)
+    messages = tmp_path / "far.msg"
+    uas, peer = far_end(net, provider, "uas_answer.xml", messages=messages)
+    try:
+        dial_out(box, "0301234567")
+        wait_until(lambda: any(c["state"] == "connected" for c in box.ctl("status")["calls"]), 25, 0.2,
+                   "the far end did not answer")
+        wait_until(lambda: peer.remote is not None, 5, 0.1)
+        box.handset(1, "press", "1234")
+        wait_until(lambda: peer.digits() == "1234", 10, 0.2, f"digits at the far end: {peer.digits()!r}")
+        heard = wait_until(lambda: box.show(1)["hearing"]["frequency_hz"], 5, 0.2)
+        box.handset(1, "on-hook")
+        result, failed = uas.wait(30), down.wait(10)
+    finally:
+        uas.stop()
+        down.stop()
+        peer.close()
+    assert failed.ok, failed                  # the first trunk was tried and said 503
+    assert result.ok, result                  # the far end needed telephone-event in the offer and a PAI
+    assert "X-Provider-PAI: <sip:4930123@" in messages.read_text()   # the trunk's number as PAI
+    assert abs(heard - 1000) < 20
+    record = wait_until(lambda: [r for r in box.records() if r["direction"] == "outbound"], 10)[0]
+    assert (record["line"], record["dst"], record["disposition"]) == ("trunk:prov", "301234567", "answered")
+
+
+def test_early_media_is_heard_before_the_answer(box: Pbxd, net: Net, provider: Provider) -> None:  # noqa: F811
+    uas, peer = far_end(net, provider, "uas_early.xml", tone_hz=500.0, extra=["-d", "6000"])
+    try:
+        dial_out(box, "0301234567")
+        wait_until(lambda: peer.remote is not None, 20, 0.1, "no early media stream")
+        time.sleep(1.5)
+        heard = box.show(1)["hearing"]
+        state = [c["state"] for c in box.ctl("status")["calls"]]
+        wait_until(lambda: any(c["state"] == "connected" for c in box.ctl("status")["calls"]), 15, 0.2)
+        box.handset(1, "on-hook")
+        result = uas.wait(30)
+    finally:
+        uas.stop()
+        peer.close()
+    assert state == ["setup"]
+    assert abs(heard["frequency_hz"] - 500) < 20 and heard["level_dbm0"] > -20, heard
+    assert result.ok, result
+
+
+def test_refer_from_the_far_end_moves_the_call(box: Pbxd, net: Net, provider: Provider) -> None:  # noqa: F811
+    uas, peer = far_end(net, provider, "uas_refer.xml", tone_hz=1000.0,
+                        extra=["-key", "target", f"4930777@{provider.hostport}"])
+    uas2, peer2 = far_end(net, provider, "uas_answer.xml", tone_hz=800.0, second=True)
+    try:
+        dial_out(box, "0301234567")
+        wait_until(lambda: peer2.remote is not None, 30, 0.2, "the transfer target got no media")
+        time.sleep(1.5)
+        heard = box.show(1)["hearing"]
+        box.handset(1, "on-hook")
+        first, second = uas.wait(30), uas2.wait(30)
+    finally:
+        uas.stop()
+        uas2.stop()
+        peer.close()
+        peer2.close()
+    assert first.ok, first
+    assert second.ok, second
+    assert abs(heard["frequency_hz"] - 800) < 20, heard
+    record = wait_until(lambda: [r for r in box.records() if r["direction"] == "outbound"], 10)[0]
+    assert "4930777" in record["extra"]
