@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pjsua2 as pj
+import pytest
 
 from firmware.sip import frames
 from firmware.sip.endpoint import MediaEndpoint
@@ -35,3 +38,15 @@ def test_writer_fast_and_slow_produce_the_same_frame(endpoint: MediaEndpoint) ->
         assert bytes(frame.buf) == data.tobytes()
         writer.release()
         del frame
+
+
+def test_failed_self_check_falls_back_to_the_slow_path(endpoint: MediaEndpoint, monkeypatch: pytest.MonkeyPatch,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(frames, "_fast", None)
+    monkeypatch.setattr(frames, "_self_check", lambda: (False, "layout differs"))
+    with caplog.at_level(logging.WARNING, logger="firmware.sip.frames"):
+        assert not frames.fast_path_ok()
+    assert "layout differs" in caplog.text
+    assert frames.frame_reader() is frames.read_slow
+    assert not frames.FrameWriter(80).fast
+    monkeypatch.setattr(frames, "_fast", None)          # undo: the next caller re-checks for real
