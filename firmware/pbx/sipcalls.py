@@ -72,6 +72,8 @@ class SipCalls(PartyFlow):
         hooks.resolvers.append(sip._resolve)
         hooks.line_seizers["trunk"] = sip._seize_trunk
         hooks.call_ended.append(lambda core, call: engine.outbound.forget(call.id))
+        for ext in settings.extensions:       # destinations must exist before anybody dials them
+            sip.legs.phone(f"sip:{ext.number}")
         return sip
 
     @property

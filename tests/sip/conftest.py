@@ -14,6 +14,7 @@ from firmware.config.model import Config
 from firmware.config.store import parse_config
 from firmware.edge.edge import SipEdge
 from tests.sip.net import Net, free_pair, free_port, net_for_process
+from tests.sip.provider import Provider
 
 pytestmark = pytest.mark.sip
 
@@ -75,3 +76,16 @@ def edge_factory(tmp_path: Path) -> Iterator[Callable[[Config], SipEdge]]:
     yield start
     for edge in started:
         edge.stop()
+
+
+@pytest.fixture
+def provider(tmp_path: Path, net: Net) -> Iterator[Provider]:
+    """A provider Kamailio on 127.0.N.30 whose far ends are 127.0.N.40 and (numbers 4930777...) .41."""
+    far_port, far2_port = free_port(net.far), free_port(net.far2)
+    prov = Provider(tmp_path / "provider", net.provider, far_ip=net.far, far_port=far_port,
+                    far2=f"{net.far2}:{far2_port}")
+    prov.far_port = far_port  # type: ignore[attr-defined]
+    prov.far2_port = far2_port  # type: ignore[attr-defined]
+    prov.start()
+    yield prov
+    prov.stop()

@@ -27,6 +27,7 @@ class Pbxd:
         root.mkdir(parents=True, exist_ok=True)
         self.state = root / "state"
         self.config_path = root / "pbx.yaml"
+        self.config = config
         self.config_path.write_text(yaml_of(config))
         self.log_path = root / "pbxd.log"
         self._log = self.log_path.open("w")

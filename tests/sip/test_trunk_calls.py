@@ -23,18 +23,6 @@ pytestmark = pytest.mark.slow
 DID = "4930123"
 
 
-@pytest.fixture
-def provider(tmp_path: Path, net: Net) -> Iterator[Provider]:
-    far_port, far2_port = free_port(net.far), free_port(net.far2)
-    prov = Provider(tmp_path / "provider", net.provider, far_ip=net.far, far_port=far_port,
-                    far2=f"{net.far2}:{far2_port}")
-    prov.far_port = far_port  # type: ignore[attr-defined]
-    prov.far2_port = far2_port  # type: ignore[attr-defined]
-    prov.start()
-    yield prov
-    prov.stop()
-
-
 def box_config(net: Net, provider: Provider, **extra: Any) -> dict[str, Any]:
     cfg: dict[str, Any] = {
         "sip": sip_section(net),

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from firmware.dsp.levels import dominant_frequency
 from tests.sip.net import Net, free_port, wait_until
 from tests.sip.pbxd import Pbxd
 from tests.sip.provider import Provider
 from tests.sip.rtp import RtpPeer
 from tests.sip.sipp import SippServer
-from tests.sip.test_trunk_calls import box_config, provider  # noqa: F401 - fixture
+from tests.sip.test_trunk_calls import box_config
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +35,7 @@ def far_end(net: Net, provider: Provider, scenario: str, *, tone_hz: float = 100
 
 
 @pytest.fixture
-def box(tmp_path: Path, net: Net, provider: Provider) -> Iterator[Pbxd]:  # noqa: F811
+def box(tmp_path: Path, net: Net, provider: Provider) -> Iterator[Pbxd]:
     bad = net.ip(43)
     bad_port = free_port(bad)
     cfg = box_config(net, provider, routes=[
@@ -59,7 +58,7 @@ def dial_out(box: Pbxd, number: str) -> None:
 
 
 def test_handset_fails_over_to_the_provider_and_sends_rfc4733_digits(box: Pbxd, net: Net, tmp_path: Path,
-                                                                      provider: Provider) -> None:  # noqa: F811
+                                                                      provider: Provider) -> None:
     bad_ip, bad_port = box.bad  # type: ignore[attr-defined]
     down = SippServer("uas_503.xml", "", bad_ip, bad_port, calls=1, timeout_s=60)
     messages = tmp_path / "far.msg"
@@ -86,7 +85,7 @@ def test_handset_fails_over_to_the_provider_and_sends_rfc4733_digits(box: Pbxd, 
     assert (record["line"], record["dst"], record["disposition"]) == ("trunk:prov", "301234567", "answered")
 
 
-def test_early_media_is_heard_before_the_answer(box: Pbxd, net: Net, provider: Provider) -> None:  # noqa: F811
+def test_early_media_is_heard_before_the_answer(box: Pbxd, net: Net, provider: Provider) -> None:
     uas, peer = far_end(net, provider, "uas_early.xml", tone_hz=500.0, extra=["-d", "6000"])
     try:
         dial_out(box, "0301234567")
@@ -105,7 +104,7 @@ def test_early_media_is_heard_before_the_answer(box: Pbxd, net: Net, provider: P
     assert result.ok, result
 
 
-def test_refer_from_the_far_end_moves_the_call(box: Pbxd, net: Net, provider: Provider) -> None:  # noqa: F811
+def test_refer_from_the_far_end_moves_the_call(box: Pbxd, net: Net, provider: Provider) -> None:
     uas, peer = far_end(net, provider, "uas_refer.xml", tone_hz=1000.0,
                         extra=["-key", "target", f"4930777@{provider.hostport}"])
     uas2, peer2 = far_end(net, provider, "uas_answer.xml", tone_hz=800.0, second=True)
