@@ -29,3 +29,8 @@ class PcmChannel(Protocol):
     def queued(self) -> int:
         """Samples written and not yet sent to the line."""
         ...
+
+    @property
+    def starved(self) -> int:
+        """Running count of samples the chip had to fill in because nothing was queued (an underrun)."""
+        ...

@@ -39,7 +39,7 @@ from firmware.runtime.retention import sweep
 
 log = logging.getLogger("pbxd.runtime")
 T = TypeVar("T")
-POLL_MS = 10
+POLL_MS = 5     # pjsua2 poll slice: port events wait at most this long for the engine
 
 
 @dataclass

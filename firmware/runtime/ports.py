@@ -25,6 +25,8 @@ from firmware.dsp import g711
 from firmware.dsp.g711 import Law
 
 FRAME = 80  # samples per audio step (10 ms at 8 kHz)
+MAX_AHEAD = 4       # at most 40 ms queued toward a line
+RELAX_STEPS = 500   # 5 s without a gap lets the queue shrink by one frame
 
 
 class FxsLike(Protocol):
@@ -89,6 +91,10 @@ class PortSlot:
     sent: list[np.ndarray] = field(default_factory=list)   # blocks queued toward the line, not yet echoed
     frames_in: int = 0
     frames_out: int = 0
+    ahead: int = 1          # frames kept queued toward the line (adapts to the loop's own jitter)
+    calm_steps: int = 0
+    starved_seen: int = 0
+    starvations: int = 0    # times the chip found the queue empty (each one an audible gap)
 
 
 class PortLoop:
@@ -163,9 +169,25 @@ class PortLoop:
         return events
 
     # --- audio -----------------------------------------------------------------------------
+    def _adapt_ahead(self, slot: PortSlot) -> None:
+        """Queue as little as the loop's timing allows: one frame, one more after each time the chip ran
+        dry (a late step), back down after 5 s without that. Latency stays low, gaps stay rare."""
+        starved = int(getattr(slot.channel, "starved", 0))
+        if starved > slot.starved_seen:
+            slot.starved_seen = starved
+            if slot.frames_out > 2 * MAX_AHEAD:     # not the start-up, before anything was queued
+                slot.starvations += 1
+                slot.ahead = min(slot.ahead + 1, MAX_AHEAD)
+            slot.calm_steps = 0
+        else:
+            slot.calm_steps += 1
+            if slot.calm_steps >= RELAX_STEPS and slot.ahead > 1:
+                slot.ahead -= 1
+                slot.calm_steps = 0
+
     def _queue_output(self, slot: PortSlot, now: float) -> None:
-        # Keep about two frames queued toward the line: enough to never underrun, little delay.
-        while slot.channel.queued() < 2 * self.frame:
+        self._adapt_ahead(slot)
+        while slot.channel.queued() < slot.ahead * self.frame:
             block = slot.driver.pending_output(self.frame, now)
             if block is None and self.router is not None:
                 block = self.router.port_audio_out(slot.number, self.frame)

@@ -27,6 +27,7 @@ class VirtualPcmHighway:
         self._to_box = [_Fifo() for _ in range(slots)]    # chip TX -> driver read
         self._to_line = [_Fifo() for _ in range(slots)]   # driver write -> chip RX
         self.underruns = [0] * slots
+        self.starved = [0] * slots      # idle-fill samples the chip had to send because the FIFO was empty
 
     def _check(self, slot: int) -> None:
         if not 0 <= slot < self.slots:
@@ -47,6 +48,7 @@ class VirtualPcmHighway:
         if take < n:
             if take:
                 self.underruns[slot] += 1  # a stream that ran dry mid-block
+            self.starved[slot] += n - take
             out.extend(bytes([idle]) * (n - take))
         return bytes(out)
 
@@ -101,3 +103,8 @@ class VirtualPcmChannel:
 
     def queued(self) -> int:
         return self._hw.to_line_queued(self.slot)
+
+    @property
+    def starved(self) -> int:
+        """Samples the chip sent as idle fill because nothing was queued (gaps heard on the line)."""
+        return self._hw.starved[self.slot]
