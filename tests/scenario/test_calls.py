@@ -58,7 +58,8 @@ def test_internal_call_end_to_end(live: LiveRig) -> None:
     live.wait(1.0)
     freq, level = tone_at(live.earpiece(1, 0.6))
     assert abs(freq - 425) < 5 and -15 < level < -11           # German dial tone: steady 425 Hz
-    assert all(on for on, _ in on_off_ms(live.earpiece(1, 0.6)))
+    gaps = [ms for on, ms in on_off_ms(live.earpiece(1, 0.6)) if not on]
+    assert sum(gaps) <= 10, gaps   # steady, not a cadence (one 10 ms scheduling gap tolerated on a loaded CI box)
 
     h1.press("202")
     assert live.wait_for(lambda: h2.ringing, 5.0), "extension 202 does not ring"
