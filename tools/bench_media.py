@@ -208,3 +208,13 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def run() -> str:
+    """`make bench` section: the 10 ms bridge (what pbxd uses), in a fresh process of its own."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tools.bench_media", "--ptime", "10", "--seconds", "15"],
+                         capture_output=True, text=True, check=True).stdout
+    return "## Media layer: analog ports on the pjsua2 conference bridge (issue 3)\n\n" + out.strip()
