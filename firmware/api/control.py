@@ -48,6 +48,9 @@ class ControlServer:
                                                            float(r.get("incoming_wait_s", 0) or 0)),
             "calibration": lambda r: api.calibration(_int(r, "port")),
             "calls": lambda r: api.call_records(limit=int(r.get("limit", 20))),
+            "sip": lambda r: api.bp.sip_status(),          # type: ignore[attr-defined]
+            "mwi": lambda r: api.bp.set_mwi(str(r.get("extension", "")), _int(r, "new"),  # type: ignore[attr-defined]
+                                            int(r.get("old", 0))),
         }
 
     def start(self) -> None:

@@ -231,6 +231,14 @@ class Daemon:
             out[number] = {"alarm": self._alarms.get(number, ""), "chip": getattr(driver, "part", "") or ""}
         return out
 
+    def set_mwi(self, extension: str, new: int, old: int = 0) -> dict[str, Any]:
+        """Light (or put out) a SIP extension's message lamp (RFC 3842); voicemail will call this."""
+        side = self.runtime.sip if self.runtime is not None else None
+        if side is None or side.blf is None:
+            raise ApiError("SIP is not running")
+        side.blf.set_mwi(extension, new, old)
+        return {"extension": extension, "new": new, "old": old}
+
     def sip_status(self) -> dict[str, Any]:
         """Trunk registrations, bans, registered phones, pbxd's SIP call slots."""
         from firmware.app.sipcompose import sip_status

@@ -52,7 +52,7 @@ def sip_factory(cfg: Config, edge: SipEdge, engine: Engine) -> Callable[[Any], A
         agent = SipAgent(media.endpoint, settings)
         agent.start()
         calls = SipCalls.install(engine, SipSettings.from_config(cfg, agent.max_calls))
-        blf = BlfPublisher(lambda uri, event, ctype, body: edge.publish(uri, event, ctype, body), plan.domain)
+        blf = BlfPublisher(edge.publish, plan.domain)
         log.info("SIP: %d call slot(s) in pbxd (pjsua2 limit); Kamailio routes the rest", agent.max_calls)
         return SipSide(agent, calls, media, blf)
 

@@ -40,7 +40,7 @@ log = logging.getLogger("pbxd.sip")
 RTP_CHECK_S = 1.0
 
 
-def dialog_info(entity: str, state: DialogState, version: int) -> str:
+def dialog_info(entity: str, state: DialogState, version: int, dialog_id: str = "") -> str:
     """An RFC 4235 dialog-info document with one dialog (state full)."""
     direction = f" direction={quoteattr(state.direction)}" if state.direction else ""
     remote = ""
@@ -49,18 +49,31 @@ def dialog_info(entity: str, state: DialogState, version: int) -> str:
     user = entity.split(":", 1)[-1].split("@")[0]
     return ('<?xml version="1.0"?>\n<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" '
             f'version="{version}" state="full" entity={quoteattr(entity)}>'
-            f'<dialog id={quoteattr("pbx-" + user)}{direction}><state>{state.state}</state>{remote}</dialog>'
+            f'<dialog id={quoteattr(dialog_id or "pbx-" + user)}{direction}><state>{state.state}</state>'
+            f"{remote}</dialog>"
             "</dialog-info>")
 
 
-class BlfPublisher:
-    """Publishes state changes on its own thread (a PUBLISH round trip must not stall the runtime)."""
+def message_summary(account: str, new: int, old: int) -> str:
+    """An RFC 3842 message-summary body."""
+    waiting = "yes" if new else "no"
+    return f"Messages-Waiting: {waiting}\r\nMessage-Account: {account}\r\nVoice-Message: {new}/{old} (0/0)\r\n"
 
-    def __init__(self, publish: Callable[[str, str, str, str], Any], domain: str) -> None:
+
+class BlfPublisher:
+    """Publishes state changes on its own thread (a PUBLISH round trip must not stall the runtime).
+
+    Each busy period of an entity is its own publication series (its own dialog id, ETag kept by
+    Kamailio's pua): the presence server treats a dialog that reached "terminated" as finished
+    and ignores updates to it, so the next call must be a new dialog. An entity never busy is not
+    published at all (no state = idle for the phones)."""
+
+    def __init__(self, publish: Callable[..., Any], domain: str) -> None:
         self._publish = publish
         self.domain = domain
-        self._queue: queue.SimpleQueue[tuple[str, DialogState] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, DialogState, int] | None] = queue.SimpleQueue()
         self._last: dict[str, DialogState] = {}
+        self._series: dict[str, int] = {}
         self._version: dict[str, int] = {}
         self.published = 0
         self.errors = 0
@@ -69,19 +82,33 @@ class BlfPublisher:
 
     def set_state(self, entity: str, state: DialogState) -> None:
         """The hook for BLF: `entity` is an extension or park slot number; only changes go out."""
-        if self._last.get(entity) == state:
+        before = self._last.get(entity, DialogState())
+        if before == state:
             return
         self._last[entity] = state
-        self._queue.put((entity, state))
+        if before.state == "terminated":
+            self._series[entity] = self._series.get(entity, 0) + 1
+        self._queue.put((entity, state, self._series.get(entity, 0)))
+
+    def set_mwi(self, extension: str, new: int, old: int = 0) -> None:
+        """Message waiting (RFC 3842) for an extension's phones; voicemail calls this."""
+        self._queue.put((extension, DialogState(f"mwi:{new}:{old}"), -1))
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            entity, state = item
+            entity, state, series = item
             uri = f"sip:{entity}@{self.domain}"
-            version = self._version.get(entity, 0) + 1
-            self._version[entity] = version
             try:
-                self._publish(uri, "dialog", "application/dialog-info+xml", dialog_info(uri, state, version))
+                if series < 0:
+                    _, new, old = state.state.split(":")
+                    self._publish(uri, "message-summary", "application/simple-message-summary",
+                                  message_summary(uri, int(new), int(old)), series=f"mwi-{entity}")
+                    continue
+                version = self._version.get(entity, 0) + 1
+                self._version[entity] = version
+                dialog_id = f"pbx-{entity}-{series}"
+                self._publish(uri, "dialog", "application/dialog-info+xml",
+                              dialog_info(uri, state, version, dialog_id), series=dialog_id)
                 self.published += 1
             except SipError as exc:
                 self.errors += 1
