@@ -33,7 +33,7 @@ class Dialling:
         """idle -> dial_tone: dial tone and the first-digit timeout."""
         core = self.core
         leg.digits = ""
-        core.play(leg.id, "dial")
+        core.play(leg.id, core.hooks.dial_tone_role(core, leg))     # stutter dial tone: new voicemail
         timeout = core.settings.plan.timeouts.first_digit_s
         core.after(leg.id, "digits", timeout, lambda at: self._no_digit(leg))
 

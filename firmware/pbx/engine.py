@@ -57,6 +57,7 @@ class Engine:
 
     def __init__(self, settings: PbxSettings) -> None:
         self._started = False
+        self.office_result: dict[str, object] = {}
         self.core = Core(settings)
         self.internal = InternalCalls(self.core)
         self.outbound = OutboundCalls(self.core)
@@ -129,11 +130,34 @@ class Engine:
         self._start()
         return self.core.out.take()
 
-    def media_event(self, event: RecordingStopped, now: float, wall: datetime) -> list[Command]:
-        """The runtime reports a media outcome (a recording stopped by itself: disk full)."""
+    def media_event(self, event: object, now: float, wall: datetime) -> list[Command]:
+        """The runtime reports a media outcome (a recording stopped by itself: disk full; a prompt
+        played to its end; a mailbox's files as found on disk)."""
         self._expire(now, wall)
         self.core.set_clock(now, wall)
-        self.features.recording.failed(event)
+        self._start()
+        if isinstance(event, RecordingStopped):
+            self.features.recording.failed(event)
+        else:
+            for handler in self.hooks.media_events:
+                if handler(self.core, event):
+                    break
+        return self.core.out.take()
+
+    def office(self, cmd: object, now: float, wall: datetime) -> list[Command]:
+        """A control command from the API for the office features (day/night mode, mailboxes); what it
+        produced is in `office_result`; a refused one raises an ApiError subclass."""
+        self._expire(now, wall)
+        self.core.set_clock(now, wall)
+        self._start()
+        self.office_result = {}
+        for handler in self.hooks.office:
+            result = handler(self.core, cmd)
+            if result is not None:
+                self.office_result = result
+                break
+        else:
+            raise PbxError(f"no office feature takes {type(cmd).__name__}")
         return self.core.out.take()
 
     def operator(self, cmd: OperatorCommand, now: float, wall: datetime) -> list[Command]:
@@ -177,11 +201,15 @@ class Engine:
         action = leg.fire(_FXS_EVENTS[type(event)])
         if action != IGNORE:
             self._fxs_actions[action](leg, event)
+        elif isinstance(event, DigitReceived):         # a digit in a call: a menu or PIN may want it
+            self.hooks.offer_digit(self.core, leg.id, event.digit)
 
     def _run_fxo(self, line: FxoLeg, event: PortEvent) -> None:
         action = line.fire(_FXO_EVENTS[type(event)])
         if action != IGNORE:
             self._fxo_actions[action](line, event)
+        elif isinstance(event, DigitReceived):         # the caller on an answered line pressed a key
+            self.hooks.offer_digit(self.core, line.id, event.digit)
 
     def _flow(self, call: Call) -> Flow:
         return self.core.flow_of(call)

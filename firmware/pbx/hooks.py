@@ -59,6 +59,14 @@ BusyHandler = Callable[["Core", Call, str, "CallerId"], bool]
 """The phone party (leg id) a call is for is busy; return True if a feature offered the call to it
 anyway (call waiting: the party is then the call's callee, not yet answered)."""
 CallEndedListener = Callable[["Core", Call], None]
+PartyDigitHandler = Callable[["Core", str, str], bool]
+"""A digit from a party that is in a call (a caller walking a menu, entering a PIN): (party, digit);
+return True if a feature consumed it. Asked for handsets past dialling, answered lines, SIP legs."""
+InboundScreen = Callable[["Core", Call], bool]
+"""An inbound call is about to ring its destination (caller ID known): a feature may block it, take it
+elsewhere (return True: it took the call) or change `call.to` / the caller's name and return False."""
+OfficeHandler = Callable[["Core", object], "dict[str, object] | None"]
+"""A control command from the API (day/night mode, mailbox changes); None = not this handler's."""
 LineSeizer = Callable[["Core", Call, str, str], bool]
 """Outbound hunting reached a line of another technology (key: the line id's prefix, "trunk"):
 seize line `line_id` for `call` of caller leg `caller`; False when it has no room (hunting goes on)."""
@@ -86,6 +94,28 @@ class Hooks:
     start: list[Callable[[Core], None]] = field(default_factory=list)        # first handle/tick: clocks known
     talking: list[Callable[[Core, Call], None]] = field(default_factory=list)  # parties (re)connected
     alarm: list[Callable[[Core, str], None]] = field(default_factory=list)    # a party went into alarm
+    party_digits: list[PartyDigitHandler] = field(default_factory=list)
+    inbound: list[InboundScreen] = field(default_factory=list)
+    media_events: list[Callable[[Core, object], bool]] = field(default_factory=list)  # runtime reports
+    dial_tone: list[Callable[[Core, FxsLeg], str | None]] = field(default_factory=list)  # e.g. "stutter"
+    office: list[OfficeHandler] = field(default_factory=list)
+
+    def offer_digit(self, core: Core, party: str, digit: str) -> bool:
+        return any(handler(core, party, digit) for handler in self.party_digits)
+
+    def screen_inbound(self, core: Core, call: Call) -> bool:
+        """Run the inbound screens once per call; True if one of them took the call."""
+        if call.extra.get("screened") is not None:
+            return False
+        call.extra["screened"] = True
+        return any(screen(core, call) for screen in self.inbound)
+
+    def dial_tone_role(self, core: Core, leg: FxsLeg) -> str:
+        for handler in self.dial_tone:
+            role = handler(core, leg)
+            if role:
+                return role
+        return "dial"
 
     def offer_busy(self, core: Core, call: Call, party: str, caller_id: CallerId) -> bool:
         return any(handler(core, call, party, caller_id) for handler in self.busy)

@@ -109,6 +109,8 @@ class InboundCalls(Flow):
         core = self.core
         core.timers.cancel(call.owner, "cid_wait")
         call.waiting_cid = False
+        if not call.rung and core.hooks.screen_inbound(core, call):   # lists, caller-ID routing
+            return
         if call.rung or call.unreachable is not None:
             return
         dest = core.hooks.resolve(core, call.to)
