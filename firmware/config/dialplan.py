@@ -85,7 +85,12 @@ class RouteConfig:
 class InboundConfig:
     line: str = field(metadata=doc("line whose incoming calls this sends, e.g. fxo:5", pattern=LINE_SYNTAX,
                                    pattern_doc="not a line name (fxo:<port> or trunk:<name>)"))
-    destination: str = field(metadata=doc("extension number that rings (groups and IVR come later)"))
+    destination: str = field(metadata=doc(
+        "where the line's calls go: an extension, ring group, menu or time-condition number, or ivr:<menu>, "
+        "time:<condition>, voicemail:<box>, disa:<name> (see the IVR page)"))
+    ringback: str = field(default="ringback", metadata=doc(
+        "what callers hear while phones ring: ringback (the exchange's), music (the hold music) or a WAV "
+        "file looped (anything but ringback answers the line at once)"))
 
 
 @dataclass(frozen=True)

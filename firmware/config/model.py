@@ -22,7 +22,18 @@ from firmware.config.features import (
     check_features,
     feature_destinations,
 )
+from firmware.config.attendant import IvrMenuConfig, PromptsConfig, TimeConditionConfig, parse_destination
+from firmware.config.callers import (
+    CallerListConfig,
+    CallerRouteConfig,
+    DisaConfig,
+    MusicConfig,
+    PagingConfig,
+    PhonebookConfig,
+)
+from firmware.config.office import Office, check_office
 from firmware.config.sip import SipConfig, SipExtensionConfig, TrunkConfig, check_sip
+from firmware.config.voicemail import VoicemailConfig
 from firmware.config.web import WebConfig
 from firmware.contracts.errors import ConfigError
 from firmware.telephony.countries import country as lookup_country
@@ -213,6 +224,25 @@ class Config:
     sip_extensions: list[SipExtensionConfig] = field(default_factory=list, metadata=doc(
         "extensions on IP phones and softphones (SIP user = number; several devices may register)"))
 
+    prompts: PromptsConfig = field(default_factory=PromptsConfig, metadata=doc(
+        "spoken prompts: language, your own recordings"))
+    ivr: list[IvrMenuConfig] = field(default_factory=list, metadata=doc(
+        "voice menus (auto-attendant): prompts, keys and where they lead, direct dialling, timeouts"))
+    time_conditions: list[TimeConditionConfig] = field(default_factory=list, metadata=doc(
+        "office hours and holidays: where calls go when open, closed or on a holiday; day/night switch"))
+    voicemail: VoicemailConfig = field(default_factory=VoicemailConfig, metadata=doc(
+        "mailboxes, access codes, mail of new messages, forwarding of extensions to their mailbox"))
+    caller_lists: list[CallerListConfig] = field(default_factory=list, metadata=doc(
+        "black and white lists of callers, per line or for every line"))
+    caller_routes: list[CallerRouteConfig] = field(default_factory=list, metadata=doc(
+        "inbound routing by the caller's number (masks like _812X.), checked before the line's destination"))
+    phonebook: PhonebookConfig = field(default_factory=PhonebookConfig, metadata=doc(
+        "names for callers' numbers, shown on the handsets and in call records"))
+    disa: list[DisaConfig] = field(default_factory=list, metadata=doc(
+        "dial-in from outside with a PIN, then dial out or call extensions"))
+    paging: list[PagingConfig] = field(default_factory=list, metadata=doc("paging and intercom groups"))
+    music: MusicConfig = field(default_factory=MusicConfig, metadata=doc("music-on-hold classes"))
+
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
         try:
@@ -238,13 +268,44 @@ class Config:
             trunks=[t.name for t in self.trunks]))
         problems += check_sip(self.sip, self.trunks, self.sip_extensions,
                               [e.number for e in self.extension_list()])
-        return problems + self._check_features()
+        return self._office_fit(problems) + self._check_features() + self._check_office()
+
+    def office(self) -> Office:
+        """The office features' sections as one bundle (for the call engine)."""
+        return Office(prompts=self.prompts, ivr=tuple(self.ivr), time_conditions=tuple(self.time_conditions),
+                      voicemail=self.voicemail, caller_lists=tuple(self.caller_lists),
+                      caller_routes=tuple(self.caller_routes), phonebook=self.phonebook, disa=tuple(self.disa),
+                      paging=tuple(self.paging), music=self.music,
+                      inbound_ringback=tuple((i.line, i.ringback) for i in self.inbound))
 
     def _features_fit(self, dialplan: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Dial-plan problems, less inbound destinations that are ring groups rather than extensions."""
         groups = feature_destinations(self.features)
         fine = {f"inbound[{i}].destination" for i, e in enumerate(self.inbound) if e.destination in groups}
         return [p for p in dialplan if p[0] not in fine]
+
+    def _office_fit(self, problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Less "not an extension" for inbound and DID destinations that lead to an office feature
+        (menus, time conditions, voicemail, ...): `_check_office` checks those itself."""
+        office = self.office()
+        numbers = {n for _p, n in office.numbers()}
+        fine = {f"inbound[{i}].destination" for i, e in enumerate(self.inbound)
+                if parse_destination(e.destination).kind not in ("number", "invalid") or e.destination in numbers}
+        fine |= {f"trunks[{i}].dids[{j}].destination" for i, t in enumerate(self.trunks)
+                 for j, d in enumerate(t.dids)
+                 if parse_destination(d.destination).kind not in ("number", "invalid") or d.destination in numbers}
+        return [p for p in problems if p[0] not in fine]
+
+    def _check_office(self) -> list[tuple[str, str]]:
+        f = self.features
+        codes = [c for _p, c, _f in f.codes()] + [fc.code for fc in self.numbering.feature_codes]
+        exts = [e.number for e in self.extension_list()] + [e.number for e in self.sip_extensions]
+        return check_office(
+            self.office(), extensions=exts, groups=[g.number for g in f.ring_groups],
+            lines=[f"fxo:{p}" for p in self.ports_of("fxo")] + [f"trunk:{t.name}" for t in self.trunks],
+            routes=[r.name for r in self.routes] or list(DEFAULT_ROUTE_NAMES),
+            inbound=[(i.line, i.destination) for i in self.inbound], taken_codes=codes,
+            taken_numbers=[n for _p, n in f.numbers()])
 
     def _check_features(self) -> list[tuple[str, str]]:
         prefix, emergency = effective_prefix_and_emergency(self.country, self.numbering)

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from firmware.config.dialplan import RouteConfig
 from firmware.config.features import FeaturesConfig, MailConfig
 from firmware.config.model import Config
+from firmware.config.office import Office
 from firmware.config.schema import ConfigProblems, Problem
 from firmware.contracts.callerid import CidTiming
 from firmware.contracts.ports import RingCadence
@@ -76,11 +77,18 @@ class PbxSettings:
     timing: AnalogTiming = DEFAULT_TIMING
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     mail: MailConfig = field(default_factory=MailConfig)       # for the runtime's mail executor
+    office: Office = field(default_factory=Office)              # IVR, time conditions, voicemail, lists, ...
 
     @property
     def language(self) -> str:
         """Language of spoken prompts: the park section's, else the country's (en if we have none)."""
         chosen = self.features.park.language or self.country.language
+        return chosen if chosen in PROMPT_LANGUAGES else "en"
+
+    @property
+    def prompt_language(self) -> str:
+        """Language of the caller-facing prompts: prompts.language, else the country's (en if we have none)."""
+        chosen = self.office.prompts.language or self.country.language
         return chosen if chosen in PROMPT_LANGUAGES else "en"
 
     def allowed_routes(self, number: str) -> tuple[str, ...] | None:
@@ -139,16 +147,19 @@ class PbxSettings:
         codes = {f.code: FeatureCode(f.code, f.feature, f.argument) for f in n.feature_codes}
         for _path, code, feature in cfg.features.codes():
             codes.setdefault(code, FeatureCode(code, feature, FEATURE_ARGUMENTS[feature]))
+        office = cfg.office()
+        for _path, code, feature in office.codes():
+            codes.setdefault(code, FeatureCode(code, feature, "none"))
         plan = NumberingPlan(
             extensions=[e.number for e in extensions] + [number for _path, number in cfg.features.numbers()]
-            + [e.number for e in cfg.sip_extensions],
+            + [e.number for e in cfg.sip_extensions] + [number for _path, number in office.numbers()],
             feature_codes=list(codes.values()),
             outside_prefix=outside, emergency=emergency, route_patterns=table.patterns,
             timeouts=DigitTimeouts(n.first_digit_s, n.inter_digit_s, n.match_s))
         return cls(country=c, extensions=extensions, lines=lines, plan=plan, routes=table,
                    inbound=MappingProxyType({i.line: i.destination for i in cfg.inbound}),
                    fxs_ports=tuple(cfg.ports_of("fxs")), calls=_calls(cfg), features=cfg.features,
-                   mail=cfg.mail)
+                   mail=cfg.mail, office=office)
 
 
 def _line(cfg: Config, port: int) -> LineSettings:
