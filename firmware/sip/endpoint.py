@@ -117,6 +117,7 @@ class MediaEndpoint:
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
         cfg.uaConfig.maxCalls = _WANTED_CALLS
+        cfg.uaConfig.userAgent = "pbx"    # no library name and version in Server/User-Agent
         med = cfg.medConfig
         med.threadCnt = 1
         med.clockRate = CLOCK_RATE
