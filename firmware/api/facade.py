@@ -108,7 +108,14 @@ class Api:
                           "chip": hw.get("chip", "")})
         return {"ports": ports, "calls": plain(snap.calls), "virtual": self.bp.board is not None,
                 "parked": plain(getattr(snap, "parked", ())), "trunks": self.bp.trunk_status(),
+                "sip_bans": self._sip_bans(),
                 "operator": self.bp.operator_available()}
+
+    def _sip_bans(self) -> list[dict[str, Any]]:
+        """Addresses the SIP edge bans now (address, reason: auth/flood/scanner, seconds left)."""
+        sip = getattr(self.bp, "sip", None)
+        bans = getattr(sip, "bans", None)
+        return list(bans()) if callable(bans) else []
 
     def system(self) -> dict[str, Any]:
         return {"cpu_percent": self._cpu.percent(), "load": load_average(), "disk": disk_use(self.bp.state_dir)}

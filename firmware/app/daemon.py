@@ -100,6 +100,7 @@ class Daemon:
         self.control: ControlServer | None = None
         self.web: Any = None
         self.edge: Any = None          # the SIP edge (Kamailio child process) when SIP is enabled
+        self.sip: Any = None           # SipView: trunk rows, bans and call slots for the API
         self._alarms: dict[int, str] = {}
         self.stopping = False
         self._listeners: list[PortEventListener] = []
@@ -139,12 +140,15 @@ class Daemon:
         self.ports = PortThread(self.analog.loop, self.clock, on_events=self._on_port_events)
         sip = None
         if self.cfg.sip.enabled and self.with_media:
-            from firmware.app.sipcompose import sip_factory, start_edge
+            from firmware.app.sipcompose import SipView, sip_factory, start_edge
             self.edge = start_edge(self.cfg, self.state_dir)
             sip = sip_factory(self.cfg, self.edge, engine)
+            self.sip = SipView(self.edge, None)
         self.runtime = Runtime(engine, self.clock, self.ports, tz=timezone(self.cfg, self.analog.country.timezone),
                                cdr=self.cdr, media_factory=self._media if self.with_media else None,
                                sip_factory=sip)
+        if sip is not None:
+            self.sip.runtime = self.runtime
         self.runtime.start()
         started = self.ports.start()
         total = len(self.analog.loop.slots)

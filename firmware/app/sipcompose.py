@@ -79,3 +79,31 @@ def sip_status(edge: SipEdge | None, runtime: Any) -> dict[str, Any]:
             out["trunks"].append({"name": trunk.name, "state": "ip" if not trunk.register else "unknown",
                                   "expires_in": 0})
     return out
+
+
+class SipView:
+    """What the API reads about SIP (`Daemon.sip`): trunk rows for the dashboard, bans, slots."""
+
+    def __init__(self, edge: SipEdge | None, runtime: Any) -> None:
+        self.edge = edge
+        self.runtime = runtime
+
+    def trunk_status(self) -> list[dict[str, Any]]:
+        """One row per trunk: name, status (registered, registering, failed, ip, down), reason."""
+        status = sip_status(self.edge, self.runtime)
+        if not status.get("enabled"):
+            return []
+        rows = []
+        for t in status["trunks"]:
+            state = t["state"] if status["edge_running"] else "down"
+            reason = status.get("error", "") if state in ("down", "unknown") else (
+                f"expires in {t['expires_in']} s" if state == "registered" else "")
+            rows.append({"name": t["name"], "status": state, "reason": reason, "expires_in": t["expires_in"]})
+        return rows
+
+    def bans(self) -> list[dict[str, Any]]:
+        status = sip_status(self.edge, self.runtime)
+        return list(status.get("bans", []))
+
+    def status(self) -> dict[str, Any]:
+        return sip_status(self.edge, self.runtime)

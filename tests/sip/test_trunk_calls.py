@@ -81,3 +81,26 @@ def test_inbound_did_rings_the_handset_and_audio_flows_both_ways(box: Pbxd, prov
     assert abs(dominant_frequency(far) - 700) < 20 and -14 < dbm0(far) < -6
     records = wait_until(lambda: [r for r in box.records() if r["line"] == "trunk:prov"], 10)
     assert records[0]["disposition"] == "answered" and records[0]["src"] == "4930999"
+
+
+def trunk_row(box: Pbxd) -> dict[str, Any]:
+    """The trunk as the dashboard shows it (API status)."""
+    return next(t for t in box.ctl("status")["trunks"] if t["name"] == "prov")
+
+
+def test_trunk_reregisters_after_the_provider_restarts(tmp_path: Path, net: Net, provider: Provider) -> None:
+    cfg = box_config(net, provider)
+    cfg["trunks"][0]["expiry_s"] = 20
+    box = Pbxd(tmp_path / "box", cfg)
+    try:
+        wait_until(lambda: trunk_row(box)["status"] == "registered", 30, 0.5)
+        assert box.ctl("status")["sip_bans"] == []
+        provider.stop()
+        down = wait_until(lambda: trunk_row(box)["status"] != "registered" and trunk_row(box), 60, 0.5,
+                          "the trunk still shows registered with the provider gone")
+        provider.start()
+        wait_until(lambda: trunk_row(box)["status"] == "registered", 60, 0.5, "no re-registration")
+        assert wait_until(provider.registered, 10, 0.2)
+    finally:
+        box.stop()
+    assert down["status"] in ("registering", "failed", "waiting")
