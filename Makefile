@@ -16,8 +16,8 @@ DEB_PACKAGES := python3-venv python3-dev gcc pkg-config libsystemd-dev \
 	grub-efi-amd64-bin grub-common ovmf qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support \
 	qemu-utils rauc python3-installer arch-test cpio zstd
 
-.PHONY: setup run test lint bench clean overlays image image-check
-setup: .stamp-apt .stamp-venv
+.PHONY: setup run test lint bench clean overlays image image-check prompts
+setup: .stamp-apt .stamp-venv .stamp-prompts
 
 .stamp-apt: Makefile
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -33,6 +33,14 @@ setup: .stamp-apt .stamp-venv
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
 	@touch $@
+
+# The caller-facing prompt set (espeak-ng, 8 kHz WAV) into firmware/prompts/voice/ (not committed; shipped in the package).
+.stamp-prompts: .stamp-venv firmware/prompts/phrases.py firmware/prompts/generate.py
+	$(PY) -m firmware.prompts.generate
+	@touch $@
+
+prompts: .stamp-venv
+	$(PY) -m firmware.prompts.generate
 
 run: setup
 	$(VENV)/bin/pbxd --virtual
