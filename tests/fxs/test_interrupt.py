@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import random
 from collections.abc import Callable
 
 import pytest
@@ -192,6 +193,30 @@ def test_ring_trip_on_one_port_and_the_shared_line_released_afterwards() -> None
     rig.run(1.5)
     assert [type(e) for e in rig.take(0)] == [OnHook] and rig.take(1) == []
     assert rig[0].irq is not None and rig[0].irq.read() is True
+
+
+def test_random_lifts_on_four_ports_sharing_a_line_are_all_reported_in_time() -> None:
+    rig = Rig(("Si3215", "Si3210", "Si3215", "Si3210"), interrupt="shared")
+    rig.start()
+    rig.run(0.3)
+    rng = random.Random(11)
+    for _ in range(15):
+        t0 = rig.clock.now() + rng.uniform(0.0, 0.01)
+        lifted = rng.sample(range(4), rng.randint(1, 4))
+        for index in lifted:
+            rig[index].line.set_loop(True, at=t0 + rng.choice((0.0, rng.uniform(0.0, 0.02))))
+        rig.run(0.1)
+        for index in range(4):
+            events = rig.take(index)
+            if index not in lifted:
+                assert events == []
+                continue
+            assert [type(e) for e in events] == [OffHook]
+            closed_at = rig[index].line.loop_stable_since()
+            assert events[0].at - closed_at <= DEBOUNCE_S + SCAN_INT_S + EPS
+            rig[index].line.set_loop(False)
+        rig.run(1.3 + rng.uniform(0.0, 0.5))
+        assert all([type(e) for e in rig.take(i)] == ([OnHook] if i in lifted else []) for i in range(4))
 
 
 # --- when the line does not help -----------------------------------------------------------------------
