@@ -69,6 +69,9 @@ class SipConfig:
         "pbxd's own SIP user agent (pjsua2), loopback only, behind Kamailio", min=1, max=65535))
     rtp_port_min: int = field(default=10000, metadata=doc("first RTP port of pbxd's calls", min=1024, max=65000))
     rtp_port_max: int = field(default=10999, metadata=doc("last RTP port of pbxd's calls", min=1024, max=65535))
+    max_calls: int = field(default=0, metadata=doc(
+        "calls pbxd itself carries at once (each IP phone or trunk call that needs its media); 0 = as many as "
+        "its SIP stack allows (read at start: 4 with the PyPI pjsua2 wheel)", min=0, max=1000))
     session_timer_s: int = field(default=1800, metadata=doc(
         "session refresh interval offered on pbxd's calls (RFC 4028; 0 = no session timers)", min=0, max=86400))
     rtp_timeout_s: int = field(default=60, metadata=doc(

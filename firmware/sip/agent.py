@@ -39,6 +39,7 @@ class AgentSettings:
     rtp_port_max: int = 10999
     session_timer_s: int = 1800
     rtp_timeout_s: int = 60
+    max_calls: int = 0                # 0 = pjsua2's compiled limit; else at most that many
     trunk_codecs: tuple[tuple[str, tuple[str, ...]], ...] = ()     # (trunk, codecs in order)
     trunk_dtmf: tuple[tuple[str, str], ...] = ()                   # (trunk, rfc4733|info|auto)
 
@@ -63,6 +64,7 @@ class SipAgent:
         self.calls: dict[str, SipCall] = {}          # leg -> its current call
         self._all: set[SipCall] = set()              # every pjsua2 call not yet disconnected
         self._gone: list[SipCall] = []               # disconnected; dropped after the poll
+        self._refusing: set[SipCall] = set()         # refused, kept alive until pjsua2 let them go
         self.events: list[SipEvent] = []
         self.on_media: Callable[[str], None] = lambda leg: None
         self._trunk_seq = 0
@@ -117,6 +119,7 @@ class SipAgent:
                 pass
         self.calls.clear()
         self._all.clear()
+        self._refusing.clear()
         self._gone.clear()
         if self.account is not None:
             try:
@@ -128,7 +131,10 @@ class SipAgent:
     # --- admission --------------------------------------------------------------------------------
     @property
     def max_calls(self) -> int:
-        return self.endpoint.max_calls
+        """Calls admitted at once: pjsua2's real limit (read at start-up), or less if configured."""
+        limit = self.endpoint.max_calls
+        wanted = self.settings.max_calls
+        return min(limit, wanted) if wanted else limit
 
     @property
     def active_calls(self) -> int:
@@ -151,6 +157,7 @@ class SipAgent:
 
     def call_gone(self, call: SipCall) -> None:
         self._all.discard(call)
+        self._refusing.discard(call)
         self._gone.append(call)
         if self.calls.get(call.leg) is call:
             del self.calls[call.leg]
@@ -189,15 +196,21 @@ class SipAgent:
                        dtmf_mode=self._dtmf.get(trunk, "auto"))
         log.info("INVITE in: %s (%s)", leg or "refused", msg.start_line)
         if event is None:
-            call.respond(403, "Forbidden")
+            self._refuse(call, 403, "Forbidden")
             return
         if len(self._all) >= self.max_calls:
             self.refused += 1
-            call.respond(503, "All call slots busy")
+            self._refuse(call, 503, "All call slots busy")
             return
         self._all.add(call)
         self.calls[leg] = call
         self.events.append(event)
+
+    def _refuse(self, call: SipCall, code: int, reason: str) -> None:
+        """A final answer; the Call object must outlive it (dropping it would hang up with 603)."""
+        call.hung_up_locally = True
+        self._refusing.add(call)
+        call.respond(code, reason)
 
     def _phone_leg(self, ext: str) -> str:
         leg, n = f"sip:{ext}", 1

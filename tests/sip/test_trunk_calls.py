@@ -5,6 +5,7 @@ and level at the handset and at the far end's RTP port."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,6 @@ def test_inbound_did_rings_the_handset_and_audio_flows_both_ways(box: Pbxd, prov
         box.handset(1, "off-hook")
         box.handset(1, "tone", "700")
         wait_until(lambda: len(peer.audio(1.0)) > 4000, 10, 0.2, "no RTP from pbxd")
-        import time
         time.sleep(1.5)
         heard = box.show(1)["hearing"]
         far = peer.audio(1.0)
@@ -104,3 +104,31 @@ def test_trunk_reregisters_after_the_provider_restarts(tmp_path: Path, net: Net,
     finally:
         box.stop()
     assert down["status"] in ("registering", "failed", "waiting")
+
+
+def test_a_far_end_that_vanishes_is_hung_up_after_the_rtp_timeout(tmp_path: Path, net: Net,
+                                                                    provider: Provider) -> None:
+    cfg = box_config(net, provider)
+    cfg["sip"]["rtp_timeout_s"] = 4
+    box = Pbxd(tmp_path / "box", cfg)
+    rtp_port = free_port(net.far, tcp=False)
+    peer = RtpPeer(net.far, rtp_port)
+    try:
+        wait_until(lambda: box.trunk_state("prov") == "registered", 30, 0.5)
+        caller = SippServer("uac_vanish.xml", provider.hostport, net.far, provider.far_port,  # type: ignore[attr-defined]
+                            calls=1, keys={"rtpport": str(rtp_port)}, timeout_s=60, extra=["-s", DID])
+        wait_until(lambda: box.show(1)["ringing"], 15, 0.2, "handset 1 did not ring")
+        box.handset(1, "off-hook")
+        wait_until(lambda: peer.remote is not None, 10, 0.1)
+        time.sleep(1.0)
+        peer.sending = False                       # the far end is gone: no RTP, no BYE
+        result = caller.wait(30)                   # it gets the box's BYE instead
+        time.sleep(0.5)
+        heard = box.show(1)["hearing"]
+        record = wait_until(lambda: [r for r in box.records() if r["line"] == "trunk:prov"], 10)[0]
+    finally:
+        peer.close()
+        box.stop()
+    assert result.ok, result
+    assert abs(heard["frequency_hz"] - 425) < 15        # the handset hears that the call is over
+    assert record["hangup_side"] == "system" and "RTP" in record["extra"]
