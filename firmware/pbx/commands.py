@@ -107,6 +107,8 @@ class Attachment:
     filename: str
     content: str
     mimetype: str = "text/csv"
+    path: str = ""              # a file to attach instead of `content` (a voicemail WAV), read when sent
+    remove: bool = False        # delete that file once the mail went out (voicemail: delete after mail)
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,19 @@ class RecordingStopped:
 
     call_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class PromptFinished:
+    """Runtime -> engine: the prompt a leg heard (`PlayPrompt`) played to its end."""
+
+    leg: str
+
+
+@dataclass(frozen=True)
+class OfficeJob:
+    """Base of the office features' jobs for the runtime (voicemail files, mails with recordings,
+    message-waiting on IP phones); the concrete ones live in their feature packages."""
 
 
 # --- call detail records ---------------------------------------------------------------------
@@ -202,4 +217,4 @@ class CdrRecord:
         return self.direction is Direction.INBOUND and self.disposition is not Disposition.ANSWERED
 
 
-Command = PortCommand | MediaCommand | CdrRecord | SendMail | SweepRecordings | SipCommand
+Command = PortCommand | MediaCommand | CdrRecord | SendMail | SweepRecordings | SipCommand | OfficeJob

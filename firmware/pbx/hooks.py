@@ -99,6 +99,7 @@ class Hooks:
     media_events: list[Callable[[Core, object], bool]] = field(default_factory=list)  # runtime reports
     dial_tone: list[Callable[[Core, FxsLeg], str | None]] = field(default_factory=list)  # e.g. "stutter"
     office: list[OfficeHandler] = field(default_factory=list)
+    alerted: list[Callable[[Core, Call, str], None]] = field(default_factory=list)  # a dialled phone rings
 
     def offer_digit(self, core: Core, party: str, digit: str) -> bool:
         return any(handler(core, party, digit) for handler in self.party_digits)

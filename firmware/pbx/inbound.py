@@ -128,6 +128,8 @@ class InboundCalls(Flow):
         else:
             call.rung, call.callee = True, target.id
             target.alert(call, self._handset_cid(call))
+            for listener in core.hooks.alerted:          # no-answer forwarding
+                listener(core, call, target.id)
 
     def _handset_cid(self, call: Call) -> CallerId:
         cid = call.caller_id or CallerId(number_absence=CidAbsence.UNAVAILABLE)

@@ -44,6 +44,8 @@ class InternalCalls(Flow):
             call.callee = target.id
             target.alert(call, caller_id)
             self._ringback(call, leg)
+            for listener in core.hooks.alerted:          # no-answer forwarding
+                listener(core, call, target.id)
 
     def _ringback(self, call: Call, leg: FxsLeg) -> None:
         core = self.core

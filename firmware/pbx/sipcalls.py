@@ -105,7 +105,8 @@ class SipCalls(PartyFlow):
         elif isinstance(event, SipEnded):
             self._ended(party, core.calls[party.call], event)
         elif isinstance(event, SipDigit):
-            self._relay_digit(core.calls[party.call], party.id, event.digit)
+            if not core.hooks.offer_digit(core, party.id, event.digit):    # a menu or PIN entry takes it
+                self._relay_digit(core.calls[party.call], party.id, event.digit)
         elif isinstance(event, SipHold):
             core.calls[party.call].extra["far_hold"] = event.held
         elif isinstance(event, SipTransferred):
@@ -144,7 +145,8 @@ class SipCalls(PartyFlow):
         call.flow = SIP_FLOW
         caller.incoming(call)
         if ev.trunk:
-            self._to_destination(call, ev.to)
+            if not core.hooks.screen_inbound(core, call):       # black/white lists, caller-ID routing
+                self._to_destination(call, call.to)
             return
         result = core.settings.plan.evaluate(ev.to)
         target = result.target if result.target is not None else core.settings.plan.finish(ev.to)
@@ -180,6 +182,8 @@ class SipCalls(PartyFlow):
             call.callee = target.id
             target.alert(call, cid)
             self._ringing(call)
+            for listener in core.hooks.alerted:          # no-answer forwarding
+                listener(core, call, target.id)
 
     def _ringing(self, call: Call) -> None:
         core = self.core

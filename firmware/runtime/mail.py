@@ -11,6 +11,7 @@ import ssl
 import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from firmware.config.features import MailConfig
 from firmware.pbx.commands import SendMail
@@ -28,8 +29,8 @@ def message(cfg: MailConfig, mail: SendMail) -> EmailMessage:
     msg.set_content(mail.body)
     for att in mail.attachments:
         maintype, _, subtype = att.mimetype.partition("/")
-        msg.add_attachment(att.content.encode(), maintype=maintype, subtype=subtype or "octet-stream",
-                           filename=att.filename)
+        data = Path(att.path).read_bytes() if att.path else att.content.encode()
+        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename)
     return msg
 
 
@@ -43,6 +44,10 @@ def deliver(cfg: MailConfig, mail: SendMail) -> None:
         if cfg.username:
             smtp.login(cfg.username, cfg.password)
         smtp.send_message(message(cfg, mail), from_addr=cfg.sender, to_addrs=list(mail.to))
+    for att in mail.attachments:
+        if att.path and att.remove:
+            for path in (Path(att.path), Path(att.path).with_suffix(".json")):
+                path.unlink(missing_ok=True)
 
 
 class MailSender:
