@@ -27,7 +27,7 @@ PORTS = 8
 
 def config() -> Config:
     cfg = Config()
-    modules = [ModuleConfig(port=i, type="fxs", chip="si3215" if i % 2 else "si3210", cs=i - 1)
+    modules = [ModuleConfig(port=i, type="fxs", chip="si3215" if i % 2 else "si3210", cs=i - 1, int_gpio=25)
                for i in range(1, PORTS + 1)]
     extensions = [ExtensionConfig(number=f"{200 + i}", port=i, name=f"Desk {i}") for i in range(1, PORTS + 1)]
     return replace(cfg, board=replace(cfg.board, modules=modules), extensions=extensions)

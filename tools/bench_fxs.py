@@ -20,8 +20,8 @@ PORTS = 8
 
 def eight_fxs() -> Config:
     cfg = Config()
-    modules = [ModuleConfig(port=i, type="fxs", chip="si3215" if i % 2 else "si3210", cs=i - 1)
-               for i in range(1, PORTS + 1)]
+    modules = [ModuleConfig(port=i, type="fxs", chip="si3215" if i % 2 else "si3210", cs=i - 1, int_gpio=25)
+               for i in range(1, PORTS + 1)]   # all INT outputs wired together, as on our board
     return replace(cfg, board=replace(cfg.board, modules=modules))
 
 

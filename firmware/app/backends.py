@@ -19,7 +19,7 @@ class VirtualBackend(Backend):
     def spi(self, cs: int) -> SpiDevice:
         return self.board.spi_device(cs)
 
-    def gpio(self, line: int) -> GpioLine:
+    def gpio(self, line: int, direction: str = "out") -> GpioLine:
         return self.board.gpio_line(line)
 
     def pcm(self, slot: int) -> PcmChannel:
@@ -42,9 +42,10 @@ class LinuxBackend(Backend):
             self._spi[cs] = open_spi(self.cfg.board.spi, cs)
         return self._spi[cs]
 
-    def gpio(self, line: int) -> GpioLine:
+    def gpio(self, line: int, direction: str = "out") -> GpioLine:
+        """Reset lines are outputs driven high; interrupt lines (open drain, shared) are inputs."""
         if line not in self._gpio:
-            self._gpio[line] = open_gpio(self.cfg.board.gpio, line, "out", True)
+            self._gpio[line] = open_gpio(self.cfg.board.gpio, line, "in" if direction == "in" else "out", True)
         return self._gpio[line]
 
     def pcm(self, slot: int) -> PcmChannel:

@@ -94,7 +94,8 @@ class Backend:
     def spi(self, cs: int) -> SpiDevice:
         raise NotImplementedError
 
-    def gpio(self, line: int) -> GpioLine:
+    def gpio(self, line: int, direction: str = "out") -> GpioLine:
+        """A GPIO line: "out" (resets, driven high = not in reset) or "in" (interrupt inputs)."""
         raise NotImplementedError
 
     def pcm(self, slot: int) -> PcmChannel:
@@ -151,7 +152,7 @@ def build_analog(cfg: Config, backend: Backend, clock: Clock) -> Analog:
         spi = open_spi(backend, m.cs)
         if m.type == "fxs":
             daisy = m.position if cfg.board.daisy_chain else None
-            irq = backend.gpio(m.int_gpio) if m.int_gpio is not None else None
+            irq = backend.gpio(m.int_gpio, "in") if m.int_gpio is not None else None
             driver = FxsPort(fxs_settings(cfg, ctry, m), spi, clock, reset=reset, daisy_channel=daisy,
                              interrupt=irq)
             fxs[m.port] = driver
