@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from firmware.config.attendant import IvrMenuConfig, PromptsConfig, TimeConditionConfig, parse_destination
+from firmware.config.callers import (
+    CallerListConfig,
+    CallerRouteConfig,
+    DisaConfig,
+    MusicConfig,
+    PagingConfig,
+    PhonebookConfig,
+)
 from firmware.config.dialplan import (
     CallsConfig,
     ExtensionConfig,
@@ -21,15 +30,6 @@ from firmware.config.features import (
     MailConfig,
     check_features,
     feature_destinations,
-)
-from firmware.config.attendant import IvrMenuConfig, PromptsConfig, TimeConditionConfig, parse_destination
-from firmware.config.callers import (
-    CallerListConfig,
-    CallerRouteConfig,
-    DisaConfig,
-    MusicConfig,
-    PagingConfig,
-    PhonebookConfig,
 )
 from firmware.config.office import Office, check_office
 from firmware.config.sip import SipConfig, SipExtensionConfig, TrunkConfig, check_sip

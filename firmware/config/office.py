@@ -20,6 +20,7 @@ from firmware.config.callers import (
 from firmware.config.voicemail import VoicemailConfig
 
 KINDS = {"ivr": "menu", "time": "time condition", "disa": "DISA", "paging": "paging group"}
+Named = IvrMenuConfig | TimeConditionConfig | DisaConfig | PagingConfig
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,23 @@ class Office:
     music: MusicConfig = field(default_factory=MusicConfig)
     inbound_ringback: tuple[tuple[str, str], ...] = ()     # (line, ringback) of inbound entries
 
-    def named(self, kind: str) -> dict[str, object]:
+    def named(self, kind: str) -> dict[str, Named]:
         """name -> config of menus ("ivr"), time conditions ("time"), DISA ("disa"), paging ("paging")."""
-        items: Iterable[IvrMenuConfig | TimeConditionConfig | DisaConfig | PagingConfig] = {
-            "ivr": self.ivr, "time": self.time_conditions, "disa": self.disa, "paging": self.paging}[kind]
-        return {item.name: item for item in items}
+        return {item.name: item for item in self._section(kind)}
+
+    def _section(self, kind: str) -> Iterable[Named]:
+        if kind == "ivr":
+            return self.ivr
+        if kind == "time":
+            return self.time_conditions
+        return self.disa if kind == "disa" else self.paging
 
     def numbers(self) -> list[tuple[str, str]]:
         """(key path, number) of every number the office features make dialable."""
         out: list[tuple[str, str]] = []
-        for section, items in (("ivr", self.ivr), ("time_conditions", self.time_conditions),
-                               ("disa", self.disa), ("paging", self.paging)):
+        sections: tuple[tuple[str, Iterable[Named]], ...] = (
+            ("ivr", self.ivr), ("time_conditions", self.time_conditions), ("disa", self.disa), ("paging", self.paging))
+        for section, items in sections:
             out += [(f"{section}[{i}].number", item.number) for i, item in enumerate(items) if item.number]
         return out
 
@@ -147,9 +154,10 @@ def _check_numbers(office: Office, taken: set[str]) -> list[tuple[str, str]]:
 
 def _check_names(office: Office) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for section, items in (("ivr", office.ivr), ("time_conditions", office.time_conditions),
-                           ("disa", office.disa), ("paging", office.paging),
-                           ("caller_lists", office.caller_lists)):
+    sections: tuple[tuple[str, Sequence[Named | CallerListConfig]], ...] = (
+        ("ivr", office.ivr), ("time_conditions", office.time_conditions), ("disa", office.disa),
+        ("paging", office.paging), ("caller_lists", office.caller_lists))
+    for section, items in sections:
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
             if item.name in seen:

@@ -89,12 +89,12 @@ class StageConfig:
 @dataclass(frozen=True)
 class FinalConfig:
     type: FinalKind = field(default="hangup", metadata=doc(
-        "after the last stage: hangup, extension, group, outside (a number), voicemail or ivr "
-        "(voicemail and IVR are not built yet: such calls go to `fallback`)"))
+        "after the last stage: hangup, extension, group, outside (a number), voicemail (the mailbox `number`) "
+        "or ivr (the menu with number `number`)"))
     number: str = field(default="", metadata=doc("extension, group, mailbox or outside number",
                                                  pattern=r"[0-9*#]{0,24}"))
     fallback: str = field(default="", metadata=doc(
-        "extension or group for voicemail/ivr until those exist; empty = hang up", pattern=f"({NUMBER_SYNTAX})?"))
+        "extension or group if the mailbox or menu does not exist; empty = hang up", pattern=f"({NUMBER_SYNTAX})?"))
 
     def check(self) -> list[tuple[str, str]]:
         if self.type != "hangup" and not self.number:

@@ -72,6 +72,20 @@ class Disconnect(MediaCommand):
 
 
 @dataclass(frozen=True)
+class Listen(MediaCommand):
+    """One-way audio: `sink` hears `source` (a page to handsets that only listen)."""
+
+    source: str
+    sink: str
+
+
+@dataclass(frozen=True)
+class Unlisten(MediaCommand):
+    source: str
+    sink: str
+
+
+@dataclass(frozen=True)
 class PlayMusic(MediaCommand):
     leg: str
     source: str = "default"     # "default" = the shipped music on hold, else a WAV file path

@@ -155,3 +155,4 @@ class FeaturesSnapshot:
     conferences: tuple[tuple[int, tuple[str, ...]], ...] = ()     # (call id, member numbers)
     waiting: tuple[tuple[str, int, str], ...] = ()                # (extension, call id, caller number)
     pickups: tuple[tuple[int, str, str, str], ...] = ()           # (call id, picked up by, was ringing at, caller)
+    office: dict[str, object] = field(default_factory=dict)      # menus, day/night, mailboxes, DISA lockouts

@@ -17,6 +17,7 @@ import numpy as np
 from firmware.pbx.commands import (
     Connect,
     Disconnect,
+    Listen,
     MediaCommand,
     PlayMusic,
     PlayPrompt,
@@ -25,6 +26,7 @@ from firmware.pbx.commands import (
     StopMusic,
     StopRecording,
     StopTone,
+    Unlisten,
     leg_port,
 )
 from firmware.prompts import music_file, render
@@ -108,6 +110,10 @@ class MediaSide:
             self.bridge.connect(self.node(cmd.a), self.node(cmd.b))
         elif isinstance(cmd, Disconnect):
             self.bridge.disconnect(self.node(cmd.a), self.node(cmd.b))
+        elif isinstance(cmd, Listen):
+            self.bridge.listen(self.node(cmd.source), self.node(cmd.sink))
+        elif isinstance(cmd, Unlisten):
+            self.bridge.unlisten(self.node(cmd.source), self.node(cmd.sink))
         elif isinstance(cmd, PlayMusic | PlayPrompt | StopMusic | StartRecording | StopRecording):
             self.features_media().apply(cmd)
         else:

@@ -9,6 +9,7 @@ from firmware.pbx.features.callwaiting import CallWaiting
 from firmware.pbx.features.conference import Conferences
 from firmware.pbx.features.handset import Handsets
 from firmware.pbx.features.hold import Hold
+from firmware.pbx.features.office import Office, install_office
 from firmware.pbx.features.park import Park
 from firmware.pbx.features.pickup import Pickup
 from firmware.pbx.features.recording import Recording
@@ -31,6 +32,7 @@ class Features:
     park: Park
     groups: RingGroups
     routes: RouteChoiceFeature
+    office: Office
 
 
 def install(core: Core, outbound: OutboundCalls) -> Features:
@@ -48,7 +50,7 @@ def install(core: Core, outbound: OutboundCalls) -> Features:
         hold=hold, transfer=transfer, conferences=conferences, waiting=waiting, recording=recording,
         handsets=Handsets(core, hold, transfer, conferences, waiting, recording),
         pickup=Pickup(core), park=Park(core, hold), groups=RingGroups(core),
-        routes=RouteChoiceFeature(core, outbound))
+        routes=RouteChoiceFeature(core, outbound), office=install_office(core))
     for flow in (hold, transfer, conferences, features.park, features.groups):
         core.hooks.flows[flow.flow_name] = flow
     return features

@@ -21,7 +21,7 @@ from firmware.pbx.snapshot import (
 def features_snapshot(core: Core, f: Features, now: float) -> FeaturesSnapshot:
     return FeaturesSnapshot(parked=_parked(core, f, now), groups=_groups(core, f, now), held=_held(core, f, now),
                             recordings=_recordings(f, now), conferences=_conferences(core, f),
-                            waiting=_waiting(core, f), pickups=_pickups(core))
+                            waiting=_waiting(core, f), pickups=_pickups(core), office=f.office.view(core, now))
 
 
 def _number(core: Core, party: str) -> str:

@@ -1,5 +1,5 @@
 """Ring groups: stages and strategies, a stage with every member busy, answered in stage 2 (not
-missed), nobody answering through every stage to the final destination, voicemail not yet there,
+missed), nobody answering through every stage to the final destination, a missing mailbox (fallback),
 anonymous callers, caller-ID prefix and distinctive ring, music instead of ringback, mobiles in
 their schedule only, missed-call mail and the daily report at its wall-clock time."""
 
@@ -103,7 +103,7 @@ def test_nobody_answering_goes_to_the_final_extension_then_gives_up() -> None:
     assert mail.to == ("office@example.com",) and "030123456" in mail.subject and "Sales" in mail.body
 
 
-def test_voicemail_is_not_there_yet_so_the_fallback_rings_and_the_record_says_so() -> None:
+def test_a_missing_mailbox_sends_to_the_fallback_and_the_record_says_so() -> None:
     rig = group_rig(StageConfig(members=ext("201"), ring_s=10),
                     final=FinalConfig(type="voicemail", number="600", fallback="202"))
     incoming(rig)
@@ -112,7 +112,7 @@ def test_voicemail_is_not_there_yet_so_the_fallback_rings_and_the_record_says_so
     rig.off_hook(2)
     rig.on_hook(2)
     cdr = rig.cdrs()[-1]
-    assert cdr.extra["group_note"] == "voicemail is not available yet: sent to fallback 202"
+    assert cdr.extra["group_note"] == "no voicemail 600: sent to fallback 202"
     assert rig.engine.features.groups.reports.today["600"][0].outcome is GroupOutcome.ANSWERED_ELSEWHERE
 
 

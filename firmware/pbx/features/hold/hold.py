@@ -11,7 +11,8 @@ from types import MappingProxyType
 
 from firmware.pbx.commands import AnswerSource, Disposition, HangupSide
 from firmware.pbx.core import Core
-from firmware.pbx.features.common import machine, other
+from firmware.pbx.features.common import extension_of, machine, other
+from firmware.pbx.features.musicclass import music_for
 from firmware.pbx.hooks import PartyFlow
 from firmware.pbx.legs import LegMachine, Table
 from firmware.pbx.state import Call
@@ -98,7 +99,7 @@ class Hold(PartyFlow):
         if holder_party.call == call.id:
             holder_party.call = None
         if far:
-            core.party(far).hold(call, self.music)
+            core.party(far).hold(call, music_for(core, extension=extension_of(core, holder)))
 
     def retrieve(self, call: Call) -> None:
         """Back to talking: the holder (already off-hook / connected) and the held party."""

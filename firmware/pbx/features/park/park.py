@@ -16,6 +16,7 @@ from firmware.pbx.commands import AnswerSource, Disposition, HangupSide
 from firmware.pbx.core import Core
 from firmware.pbx.features.common import drop_call, extension_of, machine, other
 from firmware.pbx.features.hold import Hold
+from firmware.pbx.features.musicclass import music_for
 from firmware.pbx.hooks import Destination, PartyFlow
 from firmware.pbx.legs import FxsEvent, FxsState, LegMachine, Table
 from firmware.pbx.numbering import FeatureTarget
@@ -145,7 +146,7 @@ class Park(PartyFlow):
         self.parked[slot] = ParkedCall(call.id, lot.name, slot, far, parker, core.now,
                                        machine("park", slot, PARK_TABLE, ParkState.PARKED))
         call.extra["park"] = {"slot": slot, "lot": lot.name, "by": extension_of(core, parker)}
-        core.party(far).hold(call, core.settings.features.hold.music)
+        core.party(far).hold(call, music_for(core, extension=extension_of(core, parker)))
         core.after(call.owner, "park", float(lot.timeout_s), lambda at: self._timeout(slot))
         self._tell_parker(parker, slot, lot)
         return ParkOutcome.PARKED, slot

@@ -16,6 +16,7 @@ from firmware.contracts.ports import RingCadence
 from firmware.pbx.commands import AnswerSource, Disposition, HangupSide
 from firmware.pbx.core import Core
 from firmware.pbx.features.common import extension_of, machine
+from firmware.pbx.features.musicclass import music_for
 from firmware.pbx.features.outdial import dial_outside
 from firmware.pbx.features.ringgroup.report import GroupReports
 from firmware.pbx.features.ringgroup.table import (
@@ -87,7 +88,7 @@ class RingGroups(PartyFlow):
         else:
             if caller.kind is PartyKind.LINE:
                 caller.connected(call)                   # answer the line to play our own sound
-            source = self.core.settings.features.hold.music if group.ringback == "music" else group.ringback
+            source = music_for(self.core, group=group.number) if group.ringback == "music" else group.ringback
             caller.music(source)
 
     # --- stages --------------------------------------------------------------------------------------
@@ -185,8 +186,10 @@ class RingGroups(PartyFlow):
     # --- the final destination ---------------------------------------------------------------------
     def _final(self, call: Call, gc: GroupCall) -> None:
         final = gc.group.final
+        if final.type in ("voicemail", "ivr") and self._to_office(call, gc):
+            return
         if final.type in ("voicemail", "ivr"):
-            gc.note = call.extra["group_note"] = f"{final.type} is not available yet: " + (
+            gc.note = call.extra["group_note"] = f"no {final.type} {final.number}: " + (
                 f"sent to fallback {final.fallback}" if final.fallback else "hung up")
             target = final.fallback
         elif final.type == "outside":
@@ -195,6 +198,25 @@ class RingGroups(PartyFlow):
         else:
             target = "" if final.type == "hangup" else final.number
         self._final_to(call, gc, target)
+
+    def _to_office(self, call: Call, gc: GroupCall) -> bool:
+        """The group's mailbox or menu takes the call (the office features' "goto" destinations)."""
+        core = self.core
+        final = gc.group.final
+        text = f"voicemail:{final.number}" if final.type == "voicemail" else final.number
+        dest = core.hooks.resolve(core, text)
+        flow = core.hooks.destination_flows.get(dest.kind) if dest is not None else None
+        if dest is None or flow is None or dest.kind != "goto":
+            return False
+        self._stop_all(call, gc)
+        gc.machine.fire(GroupEvent.HAND_OVER)
+        gc.outcome = GroupOutcome.UNANSWERED
+        gc.note = call.extra["group_note"] = f"sent to {text}"
+        self._record(call, gc)
+        self.active.pop(call.id, None)
+        call.flow, call.callee = "", ""
+        flow(core, call, dest, core.now)
+        return True
 
     def _final_to(self, call: Call, gc: GroupCall, number: str) -> None:
         core = self.core
