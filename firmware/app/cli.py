@@ -12,6 +12,8 @@
                                        measure line 1 by a test call and/or an incoming call
     pbxctl calibration 1               the result (with its evidence) of line 1's calibration
     pbxctl calls                       the latest call records
+    pbxctl backup FILE [--recordings]  configuration, prompts, voicemail, call records as one file
+    pbxctl restore FILE                put a backup (of this or an earlier version) back; restart pbxd after
 Line numbers may be FXO port numbers (5, 6) or the line's position (1 = first FXO port).
 """
 
@@ -77,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("command")
     p.add_argument("args", nargs="*")
     p.add_argument("--pulse", action="store_true", help="dial with the rotary dial")
+    p.add_argument("--state-dir", type=Path, default=None,
+                   help="pbxd's state directory for backup/restore (default: the socket's directory)")
+    p.add_argument("--recordings", action="store_true", help="backup: include call recordings")
     a = p.parse_args(argv)
     cmd, args, path = a.command, a.args, a.socket
+    if cmd in ("backup", "restore"):
+        return backup_command(cmd, args, a.state_dir or path.parent, recordings=a.recordings)
     try:
         result = run(path, cmd, args, pulse=a.pulse)
     except ControlError as exc:
@@ -122,6 +129,27 @@ def run(path: Path, cmd: str, args: list[str], *, pulse: bool = False) -> Any:
     if cmd == "calls":
         return request(path, {"op": "calls"})
     raise ControlError(f"unknown command {cmd!r}; see pbxctl --help")
+
+
+def backup_command(cmd: str, args: list[str], state_dir: Path, *, recordings: bool) -> int:
+    """`pbxctl backup FILE` / `pbxctl restore FILE` on the state directory (firmware.app.backup)."""
+    from firmware.app.backup import BackupError, create_backup, restore_backup
+
+    if len(args) != 1:
+        print(f"pbxctl: {cmd} needs one FILE", file=sys.stderr)
+        return 2
+    try:
+        if cmd == "backup":
+            manifest = create_backup(state_dir, Path(args[0]), recordings=recordings)
+            print(f"{args[0]}: {len(manifest['files'])} files, config schema {manifest['config_schema_version']}")
+        else:
+            report = restore_backup(state_dir, Path(args[0]))
+            print(json.dumps(report.as_dict(), indent=2))
+            print("restart pbxd to use the restored data (systemctl restart pbxd)", file=sys.stderr)
+    except (BackupError, OSError) as exc:
+        print(f"pbxctl: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from firmware.config.migrate import migrate_text, version_line
 from firmware.config.model import Config
 from firmware.config.schema import load
 from firmware.contracts.errors import ConfigError
@@ -28,8 +29,9 @@ HEADER = "# pbx configuration (pbxd). Keys and allowed values: `pbxd --explain`.
 
 
 def parse_config(text: str, source: str = "<config>") -> Config:
-    """Validate YAML text; raises ConfigProblems naming key path and line of every problem."""
-    return load(Config, text, source)
+    """Validate YAML text (migrated from an older schema version first); raises ConfigProblems naming key path
+    and line of every problem."""
+    return load(Config, migrate_text(text, source), source)
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -65,7 +67,7 @@ def dump_config(cfg: Config) -> str:
     yaml.default_flow_style = False
     buf = io.StringIO()
     yaml.dump(_plain(cfg), buf)
-    return HEADER + buf.getvalue()
+    return HEADER + version_line() + buf.getvalue()
 
 
 def atomic_write(path: Path, text: str) -> None:
