@@ -59,7 +59,6 @@ class Router:
     # --- sending ---------------------------------------------------------------------------------------
     def send(self, call: Call, text: str, *, ringback: str = "ringback") -> None:
         """Take `call` (its caller is `call.caller`) to destination `text`."""
-        core = self.core
         trail = call.extra.setdefault("goto", [])
         if isinstance(trail, list):
             trail.append(text or "hangup")

@@ -97,7 +97,5 @@ class Screening:
         if call.caller_id is not None:
             call.caller_id = replace(call.caller_id, name=name)
         party = self.core.parties.get(call.caller)
-        if isinstance(party, FxoParty):
-            party.remote = Identity(call.from_number, name)
-        elif party is not None and hasattr(party, "remote"):
+        if isinstance(party, FxoParty) or (party is not None and hasattr(party, "remote")):
             party.remote = Identity(call.from_number, name)

@@ -83,6 +83,7 @@ class Access:
     folder: str = "new"
     queue: list[MessageInfo] = field(default_factory=list)
     current: MessageInfo | None = None
+    index: int = 0               # the message's number in this listening
     outcome: AccessOutcome | None = None
 
 
@@ -190,6 +191,7 @@ class MailboxAccess(PartyFlow):
             assert acc.box is not None
             acc.folder = "new" if key == "1" else "saved"
             acc.queue = list(self.boxes.listing(acc.box.number, acc.folder))
+            acc.index = 0
             acc.machine.fire(_E.LISTEN)
             self._play_next(acc)
         elif key == "*":
@@ -204,14 +206,16 @@ class MailboxAccess(PartyFlow):
                 self._menu(acc, ("no_more_messages",))
                 return
             acc.current = acc.queue.pop(0)
+            acc.index += 1
         msg = acc.current
         assert msg is not None and acc.box is not None
         lang = acc.session.language
-        number = len(self.boxes.listing(acc.box.number, acc.folder)) - len(acc.queue)
         when = datetime.fromisoformat(msg.when)
         who = ("from", *number_digits(msg.caller)) if msg.caller else ("unknown_caller",)
-        words = ("message_number", *cardinal(max(number, 1), lang, ""), "received", *when_words(when, self._now(when), lang),
-                 *who, f"file:{self.boxes.path(acc.box.number, msg.id)}", "message_menu")
+        heard = when_words(when, self._now(when), lang)
+        recording = f"file:{self.boxes.path(acc.box.number, msg.id)}"
+        words = ("message_number", *cardinal(max(acc.index, 1), lang, ""), "received", *heard, *who, recording,
+                 "message_menu")
         self.dialogues.listen(acc.session, lambda key: self._message_key(acc, key))
         self.dialogues.say(acc.session, words,
                            lambda: self.dialogues.after(acc.session, "menu", MENU_WAIT_S, lambda: self._done_with(acc)))
