@@ -31,9 +31,13 @@ def speak_number(number: str) -> tuple[str, ...]:
     return tuple(d for d in number if d.isdigit())
 
 
-def word_file(word: str, language: str, custom: Path | None = None) -> Path:
+def word_file(word: str, language: str, custom: Path | None = None, base: Path | None = None) -> Path:
     """The WAV of one prompt word: the customer's recording, else the generated set, else the committed
-    one; English when the language lacks it."""
+    one; English when the language lacks it. "file:<path>" is a recording (a voicemail message; relative
+    paths inside `base`, the state directory)."""
+    if word.startswith("file:"):
+        path = Path(word[5:])
+        return path if path.is_absolute() or base is None else base / path
     for lang in (language, "en"):
         for base in (custom, VOICE_DIR, PROMPT_DIR):
             if base is None:
@@ -49,10 +53,11 @@ def music_file(source: str) -> Path:
     return PROMPT_DIR / "music" / "default.wav" if source in ("", "default") else Path(source)
 
 
-def render(words: tuple[str, ...], language: str, cache_dir: Path, custom: Path | None = None) -> Path:
+def render(words: tuple[str, ...], language: str, cache_dir: Path, custom: Path | None = None, *,
+           base: Path | None = None) -> Path:
     """One WAV with the words in a row (short gaps between them), made once per word list and source
     files (a newly uploaded recording makes a new one)."""
-    files = [word_file(word, language, custom) for word in words]
+    files = [word_file(word, language, custom, base) for word in words]
     stamp = "/".join(f"{f}:{f.stat().st_mtime_ns if f.exists() else 0}" for f in files)
     key = hashlib.sha1(f"{language}:{'/'.join(words)}:{stamp}".encode()).hexdigest()[:16]
     out = cache_dir / f"prompt-{language}-{key}.wav"

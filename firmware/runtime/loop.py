@@ -25,6 +25,8 @@ from firmware.contracts.ports import PortCommand, PortEvent
 from firmware.pbx.commands import (
     CdrRecord,
     MediaCommand,
+    OfficeJob,
+    PromptFinished,
     RecordingStopped,
     SendMail,
     StartRecording,
@@ -154,6 +156,7 @@ class Runtime:
             self._wake.wait(wait)
         self._wake.clear()
         self._drain()
+        self._office_poll()
         if self.sip is not None:
             self._sip_events()
         now = self.clock.now()
@@ -209,7 +212,10 @@ class Runtime:
                     self._start_recording(cmd)
                 elif isinstance(cmd, MediaCommand):
                     if self.media is not None:
+                        self._prepare_feature_media()
                         self.media.apply(cmd)
+                elif isinstance(cmd, OfficeJob):
+                    self.office().run(cmd, self.clock.now())
                 elif isinstance(cmd, SipCommand):
                     if self.sip is not None:
                         self.sip.apply(cmd)
@@ -244,6 +250,39 @@ class Runtime:
         if result.low_space and self.media is not None:
             for call_id in self.media.features_media().stop_all_recordings():
                 self._recording_stopped(call_id, f"{result.reason}, {cmd.min_free_mb} MB needed")
+
+    # --- office features: prompts that ended, voicemail files and mails ----------------------------------
+    def office(self) -> Any:
+        """The voicemail executor (firmware.runtime.office), made on first use."""
+        office = getattr(self, "_office", None)
+        if office is None:
+            from firmware.runtime.office import OfficeRuntime
+
+            def sip_mwi(extension: str, new: int, old: int) -> None:
+                blf = getattr(self.sip, "blf", None) if self.sip is not None else None
+                if blf is not None:
+                    blf.set_mwi(extension, new, old)
+            office = self._office = OfficeRuntime(self.state_dir, self._media_report, self._send_mail, sip_mwi)
+        return office
+
+    def _send_mail(self, mail: SendMail) -> None:
+        self._feature_job(mail)
+
+    def _media_report(self, event: object) -> None:
+        self._guarded(type(event).__name__, lambda: self.engine.media_event(event, self.clock.now(), self.wall()))
+
+    def _prepare_feature_media(self) -> None:
+        fm = self.media.features_media()
+        fm.base = self.state_dir()
+        fm.custom_prompts = fm.base / self.engine.settings.office.prompts.directory
+
+    def _office_poll(self) -> None:
+        office = getattr(self, "_office", None)
+        if office is not None and office.pending:
+            office.poll(self.clock.now())
+        if self.media is not None and getattr(self.media, "_features_media", None) is not None:
+            for leg in self.media.features_media().finished_prompts():
+                self._media_report(PromptFinished(leg))
 
     def _start_recording(self, cmd: StartRecording) -> None:
         if self.media is None:

@@ -183,6 +183,7 @@ class FeatureMedia:
     def __init__(self, side: MediaSide) -> None:
         self.side = side
         self.base = Path.cwd()                                   # the state directory (set by the runtime)
+        self.custom_prompts: Path | None = None                  # customers' recordings (prompts.directory)
         self.music: dict[str, WavPlayer] = {}                    # file -> looping player
         self.hearing: dict[str, MediaNode] = {}                  # leg -> the music/prompt player it hears
         self.recorders: dict[int, tuple[WavRecorder, tuple[str, ...]]] = {}
@@ -190,14 +191,15 @@ class FeatureMedia:
     def apply(self, cmd: MediaCommand) -> None:
         if isinstance(cmd, PlayMusic):
             self._stop_sound(cmd.leg)
-            path = str(music_file(cmd.source))
+            source = music_file(cmd.source)
+            path = str(source if source.is_absolute() else self.base / source)
             player = self.music.get(path)
             if player is None:
                 player = self.music[path] = WavPlayer(self.side.endpoint, path, loop=True)
             self._hear(cmd.leg, player)
         elif isinstance(cmd, PlayPrompt):
             self._stop_sound(cmd.leg)
-            wav = render(cmd.words, cmd.language, self.base / "prompts")
+            wav = render(cmd.words, cmd.language, self.base / "prompts", self.custom_prompts, base=self.base)
             self._hear(cmd.leg, WavPlayer(self.side.endpoint, wav, loop=False, name=f"prompt-{cmd.leg}"))
         elif isinstance(cmd, StopMusic):
             self._stop_sound(cmd.leg)
@@ -217,6 +219,13 @@ class FeatureMedia:
         self.side.bridge.unlisten(player, self.side.node(leg))
         if isinstance(player, WavPlayer) and not player.loop:
             player.close()
+
+    def finished_prompts(self) -> list[str]:
+        """Legs whose one-shot prompt has played to its end (each reported once)."""
+        done = [leg for leg, p in self.hearing.items() if isinstance(p, WavPlayer) and p.done]
+        for leg in done:
+            self._stop_sound(leg)
+        return done
 
     def _record(self, cmd: StartRecording) -> None:
         bridge = self.side.bridge
