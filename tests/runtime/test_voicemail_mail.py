@@ -93,7 +93,6 @@ def test_a_too_short_message_is_thrown_away(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="the live path to the voicemail mail is not verified yet", strict=False)
 def test_the_daemon_records_the_callers_tone_and_mails_it(smtp: tuple[Inbox, int],  # noqa: F811
                                                            tmp_path: Path) -> None:
     from firmware.config.model import Config
@@ -111,7 +110,7 @@ def test_the_daemon_records_the_callers_tone_and_mails_it(smtp: tuple[Inbox, int
         caller = FarParty(name="caller", caller_id=CallerId(number="030999"), audio=tone)
         live.exchange(5).ring(CallerId(number="030999"), answer_party=caller)
         assert live.wait_for(lambda: bool(inbox.messages) or False, timeout=0.1) is False
-        live.wait(14.0)                                                 # greeting, beep, 1 kHz into the mailbox
+        live.wait(22.0)                        # the German greeting (~11 s), the beep, then the 1 kHz tone recorded
         live.exchange(5).far_hangup()
         assert live.wait_for(lambda: bool(inbox.messages), timeout=15.0), "no voicemail mail"
     finally:
@@ -121,6 +120,6 @@ def test_the_daemon_records_the_callers_tone_and_mails_it(smtp: tuple[Inbox, int
     with wave.open(io.BytesIO(part.get_payload(decode=True)), "rb") as w:
         audio = np.frombuffer(w.readframes(w.getnframes()), "<i2")
         rate = w.getframerate()
-    assert len(audio) > rate * 1.5
+    assert len(audio) > rate * 5
     middle = audio[len(audio) // 4: 3 * len(audio) // 4]
     assert rate == RATE and abs(dominant_frequency(middle) - 1000) < 15
