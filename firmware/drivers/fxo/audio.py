@@ -46,6 +46,12 @@ class CidDecoder(Protocol):
     def close(self) -> None: ...
 
 
+class DigitDetector(Protocol):
+    def feed(self, samples: Samples) -> str: ...
+
+    def close(self) -> None: ...
+
+
 class DigitSender(Protocol):
     def add(self, digits: str) -> None: ...
 
@@ -70,6 +76,11 @@ def _cid(standard: CidStandard) -> CidDecoder:
     return CidReceiver(standard)
 
 
+def _dtmf_rx() -> DigitDetector:
+    from firmware.dsp.dtmf import DtmfReceiver
+    return DtmfReceiver()
+
+
 def _dtmf(level_dbm0: float, twist_db: float, on_ms: int, off_ms: int) -> DigitSender:
     from firmware.dsp.dtmf import DtmfSender
     return DtmfSender(level_dbm0=level_dbm0, twist_db=twist_db, on_ms=on_ms, off_ms=off_ms)
@@ -83,6 +94,7 @@ class DspKit:
     tones: Callable[[Sequence[ToneSpec]], ToneWatcher] = _tones
     cid: Callable[[CidStandard], CidDecoder] = _cid
     dtmf: Callable[[float, float, int, int], DigitSender] = _dtmf
+    dtmf_rx: Callable[[], DigitDetector] = _dtmf_rx
 
 
 class FxoAudio:
@@ -95,6 +107,7 @@ class FxoAudio:
         self._tones: ToneWatcher | None = None
         self._cid: dict[CidStandard, CidDecoder] = {}
         self._sender: DigitSender | None = None
+        self._receiver: DigitDetector | None = None
         self._tone_run = 0.0
         self._dt_buf = np.zeros(0, dtype=np.int16)
         self._cid_buf = np.zeros(0, dtype=np.int16)
@@ -117,6 +130,16 @@ class FxoAudio:
         if self._tones is not None:
             self._tones.close()
             self._tones = None
+        if self._receiver is not None:
+            self._receiver.close()
+            self._receiver = None
+
+    def receive_dtmf(self, from_line: Samples) -> str:
+        """Digits the far party keyed on the answered line (a caller in a menu, entering a PIN); the
+        echo-cancelled audio, so our own DTMF toward the line is not heard back."""
+        if self._receiver is None:
+            self._receiver = self.kit.dtmf_rx()
+        return self._receiver.feed(from_line)
 
     def cancel_echo(self, from_line: Samples, to_line: Samples) -> Samples:
         if not self.s.echo_cancel:

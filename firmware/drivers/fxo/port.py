@@ -22,6 +22,7 @@ from firmware.contracts.ports import (
     AlarmCode,
     CalibrateLine,
     DialDigits,
+    DigitReceived,
     PortAlarm,
     PortCommand,
     PortEvent,
@@ -366,6 +367,8 @@ class FxoPort:
             self.dialer.dial_tone(now)
             self._dialer_progress(now)
         events = self.sig.sup.tones(self.audio.watch_tones(from_line), now)
+        if not (self.dialer.busy or self.audio.dtmf_busy or self.cal.active):   # the far party's keys
+            events += [DigitReceived(self.port, now, d) for d in self.audio.receive_dtmf(rx)]
         self.sig.sup.audio(self.audio.active(from_line) or self.audio.active(to_line), now)
         events += self.cal.audio(from_line, now)
         return rx, self.cal.filter(events)
