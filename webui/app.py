@@ -13,7 +13,7 @@ import bottle
 
 from firmware.api.facade import Api
 from firmware.api.users import UserStore
-from webui import routes_auth, routes_config, routes_history, routes_lines, routes_live
+from webui import routes_auth, routes_config, routes_history, routes_lines, routes_live, routes_office
 from webui.context import Web
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -44,4 +44,5 @@ def make_app(api: Api, users: UserStore, *, secure: bool = False) -> bottle.Bott
     routes_history.register(app, web)
     routes_config.register(app, web)
     routes_lines.register(app, web)
+    routes_office.register(app, web)
     return app

@@ -89,7 +89,7 @@ def register(app: bottle.Bottle, web: Web) -> None:
     def portal_features() -> dict[str, bool]:
         """Which of the portal's settings the running call engine uses (none until the features land)."""
         names = set(api.config.plain())
-        return {"forwarding": "forwarding" in names or "follow_me" in names, "voicemail": "voicemail" in names}
+        return {"forwarding": True, "voicemail": "voicemail" in names}     # follow-me is stored only
 
     @app.post("/portal/settings")
     def portal_settings() -> str:
@@ -97,7 +97,7 @@ def register(app: bottle.Bottle, web: Web) -> None:
         web.check_csrf(s)
         form = web.form()
         try:
-            api.portal.update(s.extension, dict(form.items()))
+            api.portal_update(s.extension, dict(form.items()))
         except ApiError as exc:
             rows = api.history.rows(HistoryQuery(limit=100), only_extension=scope(s.role, s.extension))
             bottle.response.status = 400

@@ -67,6 +67,8 @@ class Backplane(Protocol):
 
     def calibration(self, port: int) -> dict[str, Any]: ...
 
+    def office(self, cmd: Any) -> dict[str, Any]: ...   # Engine.office (day/night, status, portal settings)
+
 
 def plain(obj: Any) -> Any:
     """Dataclasses/tuples -> JSON-ready dicts/lists."""
@@ -153,6 +155,44 @@ class Api:
         if not 1.0 <= seconds <= 30.0:
             raise ApiError("a test ring lasts 1-30 seconds")
         return self.bp.test_ring(port, seconds)
+
+    # --- office features: day/night, status, prompts -------------------------------------------
+    def office_status(self) -> dict[str, Any]:
+        """Menus in use, time conditions (mode, schedule, in force), mailboxes, DISA lockouts."""
+        from firmware.pbx.features.control import OfficeStatus
+        return self.bp.office(OfficeStatus())
+
+    def day_night(self, condition: str, mode: str) -> dict[str, Any]:
+        """Switch a time condition ("" = all) to auto, day (forced open) or night (forced closed)."""
+        from firmware.pbx.features.control import SetDayNight
+        if mode not in ("auto", "day", "night"):
+            raise ApiError("mode must be auto, day or night")
+        if condition and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", condition):
+            raise ApiError(f"not a time condition name: {condition!r}")
+        return self.bp.office(SetDayNight(condition, mode))
+
+    def upload_prompt(self, language: str, name: str, data: bytes, suffix: str) -> dict[str, Any]:
+        """A customer's recording for prompt `name` (WAV/MP3/OGG), converted with sox to 8 kHz mono
+        16-bit and stored as <state>/<prompts.directory>/<language>/<name>.wav (it replaces the shipped one)."""
+        from firmware.api.prompts import convert_prompt
+        directory = self.bp.current_config().prompts.directory
+        base = Path(directory) if Path(directory).is_absolute() else self.bp.state_dir / directory
+        return convert_prompt(base, language, name, data, suffix)
+
+    def portal_update(self, extension: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Store an extension's portal settings and hand its PIN and forwarding to the call engine."""
+        settings = self.portal.update(extension, values)
+        self.push_portal(extension)
+        return settings
+
+    def push_portal(self, extension: str) -> None:
+        from firmware.pbx.features.control import UserSettings
+        raw = self.portal.raw(extension)
+        try:
+            self.bp.office(UserSettings(extension, str(raw.get("voicemail_pin", "")), str(raw.get("forward_always", "")),
+                                        str(raw.get("forward_busy", "")), str(raw.get("forward_no_answer", ""))))
+        except ApiError:
+            pass                                    # the engine is not running: it reads them at its next start
 
     # --- call records ----------------------------------------------------------------------
     def call_records(self, **filters: Any) -> list[dict[str, Any]]:

@@ -7,8 +7,9 @@ Files live under the state directory: `recordings/` (a call's file named in its 
 requested path is resolved and must stay inside its folder (no `..`, no absolute paths, no
 symlinks out), and only `.wav` files are served.
 
-Until the forwarding and voicemail features land in the call engine the settings are only
-stored; `active` says which of them the running engine uses.
+The voicemail PIN (scrypt hash) and the forwarding numbers are handed to the call engine on every
+change (Api.portal_update -> Engine.office UserSettings). Voicemail files: <box>/<id>.wav with <id>.json
+beside it (caller, time, duration, new/saved); deleting a message deletes both.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ class MediaFiles:
     def delete_voicemail(self, extension: str, relpath: str) -> None:
         if not relpath.startswith(f"{extension}/"):
             raise ApiError("that message is not in your mailbox")
-        self.resolve("voicemail", relpath).unlink()
+        target = self.resolve("voicemail", relpath)
+        target.unlink()
+        target.with_suffix(".json").unlink(missing_ok=True)
 
     def may_hear(self, kind: str, relpath: str, *, role: str, extension: str,
                  call_rows: list[dict[str, Any]]) -> bool:
@@ -100,6 +103,11 @@ class PortalSettings:
         settings["follow_me_enabled"] = bool(entry.get("follow_me_enabled", False))
         settings["pin_set"] = bool(entry.get("voicemail_pin"))
         return settings
+
+    def raw(self, extension: str) -> dict[str, Any]:
+        """The stored entry as is (the PIN as its scrypt hash): what the call engine is given."""
+        with self._lock:
+            return dict(self._load().get(extension, {}))
 
     def update(self, extension: str, values: dict[str, Any]) -> dict[str, Any]:
         clean: dict[str, Any] = {}

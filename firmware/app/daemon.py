@@ -305,6 +305,24 @@ class Daemon:
         assert self.calibrator is not None
         return self.calibrator.view(port)
 
+    def office(self, cmd: Any) -> dict[str, Any]:
+        """An office-feature command on the runtime thread (`Engine.office`): day/night switch, status,
+        portal settings, mailbox changes; a refused one raises the engine's OfficeRefused (an ApiError)."""
+        if self.runtime is None:
+            raise ApiError("the call engine is not running")
+        runtime = self.runtime
+        engine: Any = runtime.engine
+
+        def run() -> dict[str, Any]:
+            runtime.execute(engine.office(cmd, self.clock.now(), runtime.wall()))
+            return dict(engine.office_result)
+        try:
+            return runtime.call(run)
+        except ApiError:
+            raise
+        except PbxError as exc:
+            raise ApiError(str(exc)) from exc
+
     def operator_available(self) -> bool:
         return self.runtime is not None and callable(getattr(self.runtime.engine, "operator", None))
 

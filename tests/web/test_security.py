@@ -175,4 +175,4 @@ def test_portal_settings_are_validated_and_stored_per_extension(box: Box, anna: 
     assert form.submit().status_int == 302
     stored = (box.state / "portal.json").read_text()
     assert "0301234567" in stored and "4711" not in stored                 # the PIN only as a hash
-    assert "forwarding-inactive" in anna.get("/portal").text                    # honest about forwarding
+    assert "forwarding-inactive" not in anna.get("/portal").text     # forwarding reaches the engine (issue 8)

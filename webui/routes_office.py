@@ -1,0 +1,58 @@
+"""Routes for the office features (issue 8): day/night switch of the time conditions, live state of menus,
+mailboxes and DISA lockouts, and uploading the customer's own prompt recordings (converted with sox)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bottle
+
+from firmware.contracts.errors import ApiError
+from webui.context import Web
+
+STAFF = ("admin", "operator")
+
+
+def register(app: bottle.Bottle, web: Web) -> None:
+    api = web.api
+
+    def page(s: object, error: str = "", result: dict[str, object] | None = None) -> str:
+        try:
+            status = api.office_status()
+        except ApiError as exc:
+            status, error = {}, error or str(exc)
+        return web.render("office", s, status=status, error=error, result=result or {})  # type: ignore[arg-type]
+
+    @app.get("/office")
+    def office() -> str:
+        return page(web.require(*STAFF))
+
+    @app.post("/office/daynight")
+    def day_night() -> str:
+        s = web.require(*STAFF)
+        web.check_csrf(s)
+        form = web.form()
+        try:
+            api.day_night(form.get("condition", ""), form.get("mode", ""))
+        except ApiError as exc:
+            bottle.response.status = 400
+            return page(s, str(exc))
+        s.flash.append("msg.saved")
+        bottle.redirect("/office")
+        return ""
+
+    @app.post("/office/prompt")
+    def prompt_upload() -> str:
+        s = web.require("admin")
+        web.check_csrf(s)
+        form = web.form()
+        upload = bottle.request.files.get("file")
+        try:
+            if upload is None:
+                raise ApiError("choose a file")
+            result = api.upload_prompt(form.get("language", ""), form.get("name", ""), upload.file.read(),
+                                       Path(upload.raw_filename or "").suffix)
+        except ApiError as exc:
+            bottle.response.status = 400
+            return page(s, str(exc))
+        return page(s, result=result)
