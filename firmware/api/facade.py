@@ -189,8 +189,9 @@ class Api:
         from firmware.pbx.features.control import UserSettings
         raw = self.portal.raw(extension)
         try:
-            self.bp.office(UserSettings(extension, str(raw.get("voicemail_pin", "")), str(raw.get("forward_always", "")),
-                                        str(raw.get("forward_busy", "")), str(raw.get("forward_no_answer", ""))))
+            self.bp.office(UserSettings(extension, str(raw.get("voicemail_pin", "")),
+                                        str(raw.get("forward_always", "")), str(raw.get("forward_busy", "")),
+                                        str(raw.get("forward_no_answer", ""))))
         except ApiError:
             pass                                    # the engine is not running: it reads them at its next start
 
