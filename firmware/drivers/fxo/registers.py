@@ -6,46 +6,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 
-
-@dataclass(frozen=True)
-class Field:
-    """A bit field inside an 8-bit register."""
-
-    name: str
-    shift: int
-    width: int = 1
-
-    @property
-    def mask(self) -> int:
-        return ((1 << self.width) - 1) << self.shift
-
-    def get(self, value: int) -> int:
-        return (value & self.mask) >> self.shift
-
-    def put(self, value: int, field_value: int) -> int:
-        return (value & ~self.mask & 0xFF) | ((field_value << self.shift) & self.mask)
-
-
-@dataclass(frozen=True)
-class Register:
-    """One Si3050 register; `verify_mask` = bits that read back exactly as written (0: status/volatile)."""
-
-    addr: int
-    name: str
-    reset: int | None
-    section: str
-    fields: tuple[Field, ...] = ()
-    verify_mask: int = 0
-
-    def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"reg {self.addr} {self.name} has no field {name!r}")
-
+from firmware.contracts.regmap import Field, Register
 
 # --- addresses -----------------------------------------------------------------------------
 CONTROL1, CONTROL2, IRQ_MASK, IRQ_SOURCE, DAA_CONTROL1, DAA_CONTROL2 = 1, 2, 3, 4, 5, 6

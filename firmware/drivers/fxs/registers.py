@@ -6,46 +6,17 @@ import math
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from firmware.contracts.regmap import Field, Register
+
 SI3210 = "Si3210"
 SI3215 = "Si3215"
 PARTS = (SI3210, SI3215)
 
 
-@dataclass(frozen=True)
-class Field:
-    """A bit field inside an 8-bit register."""
-
-    name: str
-    shift: int
-    width: int = 1
-
-    @property
-    def mask(self) -> int:
-        return ((1 << self.width) - 1) << self.shift
-
-    def get(self, value: int) -> int:
-        return (value & self.mask) >> self.shift
-
-    def put(self, value: int, field_value: int) -> int:
-        return (value & ~self.mask & 0xFF) | ((field_value << self.shift) & self.mask)
-
-
-@dataclass(frozen=True)
-class DirectReg:
-    """One direct register: `verify_mask` = bits that read back exactly as written (0: volatile)."""
-
-    addr: int
-    name: str
-    reset: int | None
-    section: str
-    fields: tuple[Field, ...] = ()
-    verify_mask: int = 0
-
-    def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"DR{self.addr} {self.name} has no field {name!r}")
+def DirectReg(addr: int, name: str, reset: int | None, section: str, fields: tuple[Field, ...] = (),
+              verify_mask: int = 0) -> Register:
+    """A ProSLIC direct register (named DRn in messages)."""
+    return Register(addr, name, reset, section, fields, verify_mask, label="DR")
 
 
 @dataclass(frozen=True)
@@ -132,7 +103,7 @@ _DIRECT = (
     DirectReg(DCDC_CAL, "DCDC_CAL_RESULT", None, "fact 1.1/1.6 step 9"),
     DirectReg(ENHANCE, "FEATURE_ENHANCE", None, "fact 1.1", (), 0xFF),
 )
-DIRECT: MappingProxyType[int, DirectReg] = MappingProxyType({r.addr: r for r in _DIRECT})
+DIRECT: MappingProxyType[int, Register] = MappingProxyType({r.addr: r for r in _DIRECT})
 
 # --- indirect registers (fact sheet 1.4; DAHDI order) ---------------------------------------
 UNITY_GAIN = 0x4000
