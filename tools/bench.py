@@ -22,6 +22,7 @@ SECTIONS: dict[str, str] = {
     "calls": "tools.bench_calls:run",
     "fxo": "tools.bench_fxo:run",
     "media": "tools.bench_media:run",
+    "sip": "tools.bench_sip:run",
     "features": "tools.bench_features:run",
 }
 

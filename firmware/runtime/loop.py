@@ -78,6 +78,7 @@ class Runtime:
         self._media_factory = media_factory
         self._sip_factory = sip_factory   # (MediaSide) -> SipSide, on this thread after the media side
         self.sip: Any = None              # SipSide once started (pjsua2 calls of SIP legs)
+        self._blf_seen = -1
         self.media: Any = None        # MediaSide once started
         self.endpoint: Any = None
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
@@ -306,7 +307,9 @@ class Runtime:
             def step(ev: Any = ev) -> list[Any]:
                 return list(self.sip.engine_step(ev, self.clock.now(), self.wall()))
             self._guarded(type(ev).__name__, step)
-        self.sip.update_blf(self.engine.core)
+        if self.stats.commands != self._blf_seen:        # lamps change only when the engine acted
+            self._blf_seen = self.stats.commands
+            self.sip.update_blf(self.engine.core)
 
     def _shutdown_media(self) -> None:
         if self.sip is not None:

@@ -191,8 +191,18 @@ class SipSide:
             self.media.leg_gone(leg, node)
 
     def status(self) -> dict[str, Any]:
+        """Call slots, refusals, and per leg its RTP receiver figures (RFC 3550 6.4: packets, lost)."""
+        legs = {}
+        for leg, call in sorted(self.agent.calls.items()):
+            legs[leg] = call.rtp_stats()
+        ports = {}
+        for port, media in getattr(self.media, "analog", {}).items():
+            st = media.stats()
+            ports[port] = {"frames_late": st.frames_late, "out_underruns": st.out_underruns,
+                           "max_tick_gap_ms": round(st.max_tick_gap_ms, 1)}
+        threads = {t.name: t.native_id for t in threading.enumerate() if t.native_id is not None}
         return {"calls": self.agent.active_calls, "max_calls": self.agent.max_calls,
-                "refused": self.agent.refused, "legs": sorted(self.agent.calls)}
+                "refused": self.agent.refused, "legs": legs, "ports": ports, "threads": threads}
 
     def close(self) -> None:
         if self.blf is not None:

@@ -206,6 +206,16 @@ class SipCall(pj.Call):
         except pj.Error:
             return -1
 
+    def rtp_stats(self) -> dict[str, int]:
+        """RTP received/lost/discarded on the audio stream (zeros when there is none)."""
+        if self.audio is None:
+            return {"rx": 0, "lost": 0, "discarded": 0}
+        try:
+            rx = self.getStreamStat(0).rtcp.rxStat
+            return {"rx": int(rx.pkt), "lost": int(rx.loss), "discarded": int(rx.discard)}
+        except pj.Error:
+            return {"rx": 0, "lost": 0, "discarded": 0}
+
     def _do(self, what: str, action: Callable[[], None]) -> None:
         try:
             action()

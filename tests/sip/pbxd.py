@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ class Pbxd:
         self.state = root / "state"
         self.config_path = root / "pbx.yaml"
         self.config = config
+        self._ctl_lock = threading.Lock()
         self.config_path.write_text(yaml_of(config))
         self.log_path = root / "pbxd.log"
         self._log = self.log_path.open("w")
@@ -61,7 +63,7 @@ class Pbxd:
 
     # --- control socket ------------------------------------------------------------------------
     def ctl(self, op: str, **fields: Any) -> Any:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        with self._ctl_lock, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(15)
             sock.connect(str(self.socket))
             sock.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")

@@ -30,8 +30,13 @@ class SippResult:
 
 
 def _counters(text: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for name in ("Successful call", "Failed call", "Retransmissions", "Outgoing calls created"):
+    out: dict[str, int] = {"Retransmissions": 0}
+    table = text.rsplit("Messages  Retrans", 1)[-1] if "Messages  Retrans" in text else ""
+    for line in table.splitlines():
+        m = re.match(r"\s*\S+ (?:-+>|<-+)\s+(?:E-RTD\d\s+)?(\d+)\s+(\d+)", line)
+        if m:
+            out["Retransmissions"] += int(m.group(2))
+    for name in ("Successful call", "Failed call", "Outgoing calls created", "Incoming calls created"):
         m = re.search(rf"{name}\s*\|\s*\d+\s*\|\s*(\d+)", text)
         if m:
             out[name] = int(m.group(1))
@@ -41,11 +46,12 @@ def _counters(text: str) -> dict[str, int]:
 def sipp_args(scenario: str | Path, target: str, local_ip: str, local_port: int, *, calls: int = 1,
               rate: float = 1.0, limit: int = 10, timeout_s: int = 30, transport: str = "u1",
               inf: Path | None = None, keys: dict[str, str] | None = None, media_ip: str | None = None,
-              media_port: int | None = None, extra: list[str] | None = None) -> list[str]:
+              media_port: int | None = None, extra: list[str] | None = None,
+              recv_timeout_ms: int = 10000) -> list[str]:
     path = Path(scenario) if Path(scenario).is_absolute() else SCENARIOS / scenario
     args = [SIPP, "-sf", str(path), "-i", local_ip, "-p", str(local_port), "-m", str(calls),
             "-r", str(rate), "-l", str(limit), "-t", transport, "-nostdin", "-timeout", f"{timeout_s}s",
-            "-timeout_error", "-max_recv_loops", "1000", "-recv_timeout", "10000", "-nr"]
+            "-timeout_error", "-max_recv_loops", "1000", "-recv_timeout", str(recv_timeout_ms), "-nr"]
     if inf is not None:
         args += ["-inf", str(inf)]
     for k, v in (keys or {}).items():
