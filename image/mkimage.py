@@ -142,7 +142,7 @@ def content_hash(arch: str, wheels: list[Path], cert: Path) -> str:
 # --- root file system -------------------------------------------------------------------------------------
 def mmdebstrap(arch: str, target: Path) -> None:
     conf = target.parent / f"{target.name}-initramfs.conf"
-    conf.write_text(f"MODULES=list\nCOMPRESS=zstd\n")
+    conf.write_text("MODULES=list\nCOMPRESS=zstd\n")
     modules = target.parent / f"{target.name}-initramfs-modules"
     modules.write_text("\n".join(INITRAMFS_MODULES[arch].split()) + "\n")
     hook = (f'mkdir -p "$1/etc/initramfs-tools/conf.d" && cp {conf} "$1/etc/initramfs-tools/conf.d/pbx.conf" '
@@ -160,7 +160,8 @@ def mmdebstrap(arch: str, target: Path) -> None:
 
 def install_wheels(rootfs: Path, wheels: list[Path]) -> None:
     for w in wheels:
-        run("/usr/bin/python3", "-m", "installer", "--destdir", rootfs, "--prefix", "/usr", w)   # Debian: /usr/local/...
+        # Debian's python3 maps prefix /usr to /usr/local/{bin,lib/python3.11/dist-packages}
+        run("/usr/bin/python3", "-m", "installer", "--destdir", rootfs, "--prefix", "/usr", w)
 
 
 def default_config(arch: str) -> str:
@@ -242,6 +243,13 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str) -> 
     (data / "pbx.yaml").write_text(default_config(arch))
     os.chmod(data / "pbx.yaml", 0o600)
     if arch == "amd64":
+        # the virtual appliance also runs under software emulation (CI, QEMU without KVM), where pbxd's loops
+        # can lag a few seconds: a longer watchdog and start limit there; the Pi keeps the unit's 10 s
+        dropin = units / "pbxd.service.d"
+        dropin.mkdir(exist_ok=True)
+        (dropin / "appliance.conf").write_text(
+            "# virtual appliance (image/mkimage.py): emulated CPUs are slow\n"
+            "[Service]\nWatchdogSec=60s\nTimeoutStartSec=300s\n")
         for name in ("vmlinuz", "initrd.img"):
             if not (rootfs / name).exists():
                 sys.exit(f"mkimage: the root file system has no /{name}")
@@ -274,8 +282,11 @@ def fstab(arch: str) -> str:
             "PARTLABEL=data  /var/lib/pbx  ext4  defaults,noatime,commit=5  0 2\n"
             "tmpfs  /tmp      tmpfs  mode=1777,size=64M,nosuid,nodev  0 0\n"
             "tmpfs  /var/tmp  tmpfs  mode=1777,size=32M,nosuid,nodev  0 0\n"
-            "/var/lib/pbx/.system/log      /var/log          none  bind,nofail,x-systemd.requires=var-lib-pbx.mount  0 0\n"
-            "/var/lib/pbx/.system/systemd  /var/lib/systemd  none  bind,nofail,x-systemd.requires=var-lib-pbx.mount  0 0\n")
+            f"/var/lib/pbx/.system/log      /var/log          none  {BIND}  0 0\n"
+            f"/var/lib/pbx/.system/systemd  /var/lib/systemd  none  {BIND}  0 0\n")
+
+
+BIND = "bind,nofail,x-systemd.requires=var-lib-pbx.mount"
 
 
 # --- file system and disk images ------------------------------------------------------------------------------
@@ -385,7 +396,11 @@ def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace) -> Path:
                                     ("rootfs-b", GPT_ROOT_X86_64, spec["root_mib"], None),
                                     ("data", GPT_LINUX, spec["data_mib"], out / "data.ext4")])
     else:
-        from pi import pi_disk  # image/pi.py: the Raspberry Pi boot partitions and MBR layout
+        try:
+            from pi import pi_disk  # type: ignore[import-not-found]  # image/pi.py: Pi boot partitions, MBR
+        except ImportError:
+            sys.exit("mkimage: the Raspberry Pi disk layout (image/pi.py: firmware/boot partitions, tryboot A/B) "
+                     f"is not written yet; the arm64 root file system is in {rootfs}")
         pi_disk(out, rootfs, spec)
     t_images = time.monotonic() - t1
     info = {"arch": arch, "release": release, "hash": digest, "seconds_total": round(time.monotonic() - started),
@@ -435,8 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if os.geteuid() != 0:
         sys.exit("mkimage: run as root (mmdebstrap's root mode keeps file ownership without fakeroot)")
-    if args.arch == "arm64" and args.wheels is None:
-        pjsua2_wheel("arm64", None)     # exits with the explanation, before any slow step
+    if args.arch == "arm64":
+        pjsua2_wheel("arm64", args.wheels)     # exits with the explanation, before any slow step
     out = build(args.arch, args.wheels, args)
     print(out / "disk.img")
     if args.bundle:

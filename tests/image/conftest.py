@@ -35,6 +35,9 @@ def _missing() -> str:
     return ""
 
 
+VM_TESTS = ("test_boot.py", "test_update.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     reason = _missing()
     for item in items:
@@ -42,6 +45,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.image)
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
+            elif any(name in item.nodeid for name in VM_TESTS) and os.environ.get("PBX_IMAGE_CHECK") != "1":
+                item.add_marker(pytest.mark.skip(reason=(
+                    "VM boot/update tests run in `make image-check` (PBX_IMAGE_CHECK=1): under TCG on a loaded "
+                    "2-core host pbxd in the VM is still too slow for them to be reliable (see image/README.md)")))
 
 
 @pytest.fixture(scope="session")

@@ -173,16 +173,18 @@ class Vm:
     def sh(self, command: str, timeout: float = 60) -> tuple[int, str]:
         """Run a shell command on the logged-in serial console; (exit status, output)."""
         token = f"@@{time.monotonic_ns()}@@"
-        self.mark()
+        start = self.mark()
         self.send(f"{command}; echo \"{token[:2]}\"\"{token[2:]}$?\"\n")
         m = self.expect(re.escape(token) + r"(\d+)", timeout)
         with self._lock:
-            body = self.output[:m.start()]
-        # the output lies between the echoed command line and the token
-        first = body.rfind(command[:40])
-        text = body[first + len(command[:40]):] if first >= 0 else body
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        return int(m.group(1)), text.strip()
+            body = self.output[start:m.start()]
+        # the console does not echo (stty -echo): the output is what the command printed, after the prompt
+        lines = [line for line in body.split("\n") if '"@@""' not in line]
+        while lines and lines[0].strip() in ("", "#"):
+            lines.pop(0)
+        while lines and lines[0].startswith("# "):
+            lines[0] = lines[0][2:]
+        return int(m.group(1)), "\n".join(lines).strip()
 
     def ok(self, command: str, timeout: float = 60) -> str:
         status, out = self.sh(command, timeout)
@@ -196,6 +198,5 @@ class Vm:
     def wait_root_shell(self, timeout: float = 300) -> None:
         """With the service-mode autologin flag on the data partition: the root shell prompt."""
         self.expect(r"root@pbx:~# ", timeout)
-        self.send("stty -echo cols 250; export PS1='# ' TERM=dumb; systemctl --no-pager >/dev/null 2>&1\n")
-        time.sleep(0.5)
-        self.mark()
+        self.send("stty -echo cols 250; export PS1='# ' TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0\n")
+        self.sh("true", 60)           # the settings are in force once this round trip is done
