@@ -98,7 +98,7 @@ class ModuleConfig:
 
 
 FXS_RESET_GPIOS = (5, 6, 12, 13)   # default board: one reset line per module ...
-FXO_RESET_GPIOS = (16, 20)
+FXO_RESET_GPIOS = (16, 17)
 FXS_INT_GPIO = 25                  # ... and one wired-OR (open-drain) INT line shared by the FXS modules
 
 

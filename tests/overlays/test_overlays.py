@@ -70,8 +70,6 @@ def test_shipped_board_config_matches_the_board_description() -> None:
     assert _mapping(cfg.board.modules) == _mapping(BOARD["modules"])
 
 
-@pytest.mark.xfail(strict=True, reason="default_modules() resets port 6 on GPIO 20, which is PCM_DIN on the Pi; "
-                   "the board uses GPIO 17 (firmware/config/model.py FXO_RESET_GPIOS should become (16, 17))")
 def test_default_modules_match_the_board_description() -> None:
     assert _mapping(default_modules()) == _mapping(BOARD["modules"])
 
