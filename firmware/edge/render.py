@@ -205,6 +205,7 @@ def render(plan: EdgePlan, layout: EdgeLayout) -> str:
         "ENABLE_TLS": "yes" if sip.tls_port else "no",
         "DOMAIN": plan.domain, "PUBLIC": f"{sip.bind} ({plan.public_ip})",
         "INTERNAL_IP": INTERNAL_IP, "INTERNAL_PORT": str(sip.internal_port), "PBX_URI": plan.pbx_uri,
+        "PBX_PORT": str(sip.pbx_port),
         "RUN_DIR": str(layout.run_dir), "RPC_SOCK": str(layout.rpc_socket),
         "DB_SUBS": str(layout.subscribers_db), "DB_STATE": str(layout.state_db),
         "LISTEN": _listen(plan), "NONCE_SECRET": plan.nonce_secret,

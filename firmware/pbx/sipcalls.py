@@ -33,6 +33,8 @@ from firmware.pbx.sipmsg import (
     SipHold,
     SipIncoming,
     SipProgress,
+    SipRefer,
+    SipReferStatus,
     SipRing,
     SipSendDigits,
     SipTransferred,
@@ -111,6 +113,8 @@ class SipCalls(PartyFlow):
             core.calls[party.call].extra["far_hold"] = event.held
         elif isinstance(event, SipTransferred):
             core.calls[party.call].extra["transferred_to"] = event.target
+        elif isinstance(event, SipRefer):
+            self._refer(party, core.calls[party.call], event)
         return out + core.out.take()
 
     def port_event(self, event: PortEvent) -> list[Command]:
@@ -291,8 +295,36 @@ class SipCalls(PartyFlow):
     def party_answered(self, call: Call, party: str, source: AnswerSource) -> None:
         core = self.core
         core.timers.cancel(call.owner, "no_answer")
-        core.answer(call, source)
+        if call.answer is None:             # (a transferred call keeps its first answer time)
+            core.answer(call, source)
         talk(core, call, call.caller, party)
+
+    # --- REFER from an IP phone (RFC 3515): pbxd carries out the transfer itself ------------------
+    def _refer(self, phone: SipParty, call: Call, ev: SipRefer) -> None:
+        """Blind transfer: the phone's partner rings `ev.target` (an extension here) and the phone
+        leaves (NOTIFY 200, BYE). Refused (NOTIFY 403/486) when it cannot be done; the call goes on."""
+        core = self.core
+        partner = core.parties.get(call.other(phone.id))
+        dest = core.hooks.resolve(core, ev.target)
+        target = core.parties.get(dest.legs[0]) if dest is not None and dest.kind == "extension" and dest.legs \
+            else None
+        if ev.replaces or partner is None or call.answer is None or not isinstance(phone, SipPhoneParty):
+            core.out.emit(SipReferStatus(phone.id, 403))
+            return
+        if target is None or target.id == partner.id or not target.available:
+            core.out.emit(SipReferStatus(phone.id, 486))
+            return
+        core.out.emit(SipReferStatus(phone.id, 200))
+        core.unbridge(call)
+        phone.call = None
+        phone.hang_up_device(None)                 # BYE: the phone is out of the call
+        call.extra.update(transferred_by=phone.ext.number, transferred_to=ev.target)
+        call.caller, call.callee, call.flow = partner.id, target.id, SIP_FLOW
+        me = partner.identity()
+        target.alert(call, CallerId(number=me.number or None, name=me.name or None, when=core.wall))
+        partner.play("ringback")
+        if core.settings.calls.no_answer_s > 0:
+            core.after(call.owner, "no_answer", core.settings.calls.no_answer_s, lambda at: self._no_answer(call))
 
     def party_gone(self, call: Call, party: str) -> None:
         core = self.core

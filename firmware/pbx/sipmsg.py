@@ -92,6 +92,15 @@ class SipTransferred(SipEvent):
     target: str
 
 
+@dataclass(frozen=True)
+class SipRefer(SipEvent):
+    """An IP phone asks pbxd to transfer its call (REFER, RFC 3515) to `target` (a number here);
+    `replaces` is the Replaces dialog of an attended transfer (RFC 3891), "" for a blind one."""
+
+    target: str
+    replaces: str = ""
+
+
 # --- commands: engine -> runtime ---------------------------------------------------------------
 @dataclass(frozen=True)
 class SipCommand:
@@ -138,3 +147,10 @@ class SipSendDigits(SipCommand):
 @dataclass(frozen=True)
 class SipSetHold(SipCommand):
     hold: bool
+
+
+@dataclass(frozen=True)
+class SipReferStatus(SipCommand):
+    """Tell the phone how its REFER went: a NOTIFY with a message/sipfrag status line (RFC 3515 2.4.5)."""
+
+    code: int

@@ -29,6 +29,7 @@ from firmware.pbx.sipmsg import (
     SipDial,
     SipEvent,
     SipHangup,
+    SipReferStatus,
     SipRing,
     SipSendDigits,
     SipSetHold,
@@ -167,6 +168,8 @@ class SipSide:
             agent.call(cmd.leg).send_digits(cmd.digits)
         elif isinstance(cmd, SipSetHold):
             agent.call(cmd.leg).set_hold(cmd.hold)
+        elif isinstance(cmd, SipReferStatus):
+            agent.call(cmd.leg).refer_status(cmd.code)
         else:
             raise ValueError(f"unknown SIP command {cmd!r}")
 

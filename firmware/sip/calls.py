@@ -13,11 +13,12 @@ import functools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
 
 import pjsua2 as pj
 
 from firmware.contracts.errors import SipError
-from firmware.pbx.sipmsg import SipAnswered, SipDigit, SipEnded, SipHold, SipProgress, SipTransferred
+from firmware.pbx.sipmsg import SipAnswered, SipDigit, SipEnded, SipHold, SipProgress, SipRefer, SipTransferred
 from firmware.sip.endpoint import pj_error_text
 
 if TYPE_CHECKING:
@@ -37,6 +38,19 @@ def logged(fn: F) -> F:
         except Exception:
             log.exception("%s: %s failed", self.leg, fn.__name__)
     return wrapper  # type: ignore[return-value]
+
+
+def refer_target(uri: str) -> tuple[str, str]:
+    """(user, Replaces value) of a Refer-To URI: <sip:202@box?Replaces=a%3Bto-tag%3D1> -> ("202", "a;to-tag=1")."""
+    inner = uri.strip().strip("<>")
+    addr, _, query = inner.partition("?")
+    user = addr.split(":", 1)[-1].split("@")[0].split(";")[0]
+    replaces = ""
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name.lower() == "replaces":
+            replaces = unquote(value)
+    return unquote(user), replaces
 
 
 class MediaNotReady(SipError):
@@ -145,6 +159,12 @@ class SipCall(pj.Call):
     def onCallTransferRequest(self, prm: Any) -> None:
         """REFER from the far end (RFC 3515): accept it and follow it on the same leg."""
         target = str(prm.dstUri)
+        if self.leg.startswith("sip:") and self.confirmed:
+            # a phone transfers: the engine does it; pjsua2 must not dial (603, made 202 by the edge)
+            prm.statusCode = 603
+            user, replaces = refer_target(target)
+            self.agent.emit(self, SipRefer(self.leg, user, replaces))
+            return
         if not self.agent.can_follow_refer(self):
             prm.statusCode = 603
             return
@@ -188,6 +208,19 @@ class SipCall(pj.Call):
                     raise SipError(f"{self.leg}: RFC 4733 digits refused: {pj_error_text(exc)}") from exc
         prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
         self._do("INFO digits", lambda: self.sendDtmf(prm))
+
+    def refer_status(self, code: int) -> None:
+        """NOTIFY the transferring phone how its REFER ended (RFC 3515 2.4.5, message/sipfrag)."""
+        prm = pj.CallSendRequestParam()
+        prm.method = "NOTIFY"
+        for name, value in (("Event", "refer"), ("Subscription-State", "terminated;reason=noresource")):
+            h = pj.SipHeader()
+            h.hName, h.hValue = name, value
+            prm.txOption.headers.append(h)
+        prm.txOption.contentType = "message/sipfrag;version=2.0"
+        reason = {200: "OK", 403: "Forbidden", 486: "Busy Here"}.get(code, "Failed")
+        prm.txOption.msgBody = f"SIP/2.0 {code} {reason}\r\n"
+        self._do("NOTIFY", lambda: self.sendRequest(prm))
 
     def set_hold(self, hold: bool) -> None:
         prm = pj.CallOpParam()

@@ -144,3 +144,24 @@ def test_no_call_slot_means_no_free_line_and_no_alerting() -> None:
     rig.on_hook(1)
     out = rig.sip_event(SipEnded("trunk:good#i1"))
     assert of(StopRinging, out)
+
+
+def test_a_phone_transfers_its_caller_to_another_handset() -> None:
+    from firmware.pbx.sipmsg import SipRefer, SipReferStatus
+    rig = SipRig()
+    rig.sip_event(SipIncoming("sip:301", caller="301", caller_name="Anna", to="201"))
+    rig.off_hook(1)
+    out = rig.sip_event(SipRefer("sip:301", "202"))
+    assert out.index(SipReferStatus("sip:301", 200)) < out.index(one(SipHangup, out))   # NOTIFY, then BYE
+    ring = one(StartRinging, out)
+    assert ring.port == 2 and ring.caller_id.number == "201"
+    out = rig.off_hook(2)
+    assert Connect("fxs:1", "fxs:2") in out
+    out = rig.sip_event(SipRefer("sip:301", "202"))           # the phone is no longer in the call
+    assert not out
+
+
+def test_refer_target_parsing() -> None:
+    from firmware.sip.calls import refer_target
+    assert refer_target("<sip:202@box.example>") == ("202", "")
+    assert refer_target("<sip:202@box?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>") == ("202", "abc@h;to-tag=1;from-tag=2")

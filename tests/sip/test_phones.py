@@ -87,3 +87,29 @@ def test_handset_calls_the_phone(box: Pbxd, net: Net, tmp_path: Path) -> None:
         bs.stop()
     assert "202" in str(incoming.get("peeruri", "")) + str(incoming.get("param", ""))
     assert abs(heard["frequency_hz"] - 1100) < 20, heard
+
+
+def test_phone_transfers_its_call_to_another_handset(box: Pbxd, net: Net, tmp_path: Path) -> None:
+    bs = phone(box, tmp_path / "phone", net.phone)
+    domain = box.config["sip"]["bind"]
+    try:
+        wait_until(lambda: registered(box, "301") == 1, 20, 0.2, "the phone did not register")
+        bs.command("dial", "201")
+        wait_until(lambda: box.show(1)["ringing"], 15, 0.2, "handset 1 did not ring")
+        box.handset(1, "off-hook")
+        bs.wait_event("CALL_ESTABLISHED", 10)
+        bs.command("transfer", f"sip:202@{domain}")          # blind transfer: REFER (RFC 3515)
+        wait_until(lambda: box.show(2)["ringing"], 15, 0.2, "handset 2 did not ring")
+        bs.wait_event("CALL_CLOSED", 15)                    # the phone is out of the call
+        calls = box.ctl("status")["calls"]
+        box.handset(2, "off-hook")
+        box.handset(1, "tone", "600")
+        time.sleep(2.0)
+        heard = box.show(2)["hearing"]
+    finally:
+        bs.stop()
+    assert [c["parties"] for c in calls] == [["fxs:1", "fxs:2"]]
+    assert abs(heard["frequency_hz"] - 600) < 20, heard
+    box.handset(1, "on-hook")
+    record = wait_until(lambda: [r for r in box.records() if r["src"] == "301"], 10)[0]
+    assert '"transferred_to": "202"' in record["extra"]
