@@ -164,4 +164,5 @@ def test_a_phone_transfers_its_caller_to_another_handset() -> None:
 def test_refer_target_parsing() -> None:
     from firmware.sip.calls import refer_target
     assert refer_target("<sip:202@box.example>") == ("202", "")
-    assert refer_target("<sip:202@box?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>") == ("202", "abc@h;to-tag=1;from-tag=2")
+    replaces = "<sip:202@box?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>"
+    assert refer_target(replaces) == ("202", "abc@h;to-tag=1;from-tag=2")
