@@ -73,6 +73,7 @@ class SipCalls(PartyFlow):
         hooks.flows[SIP_FLOW] = sip
         hooks.resolvers.append(sip._resolve)
         hooks.line_seizers["trunk"] = sip._seize_trunk
+        hooks.busy.append(sip._second_call)
         hooks.call_ended.append(lambda core, call: engine.outbound.forget(call.id))
         for ext in settings.extensions:       # destinations must exist before anybody dials them
             sip.legs.phone(f"sip:{ext.number}")
@@ -81,6 +82,20 @@ class SipCalls(PartyFlow):
     @property
     def settings(self) -> SipSettings:
         return self.legs.settings
+
+    def _second_call(self, core: Core, call: Call, party: str, caller_id: CallerId) -> bool:
+        """An IP phone already in a call takes another one (the phone shows it as waiting): a further
+        leg "sip:<ext>.<n>" is alerted when a call slot is free."""
+        busy = core.parties.get(party)
+        if not isinstance(busy, SipPhoneParty) or self.legs.free_slots == 0:
+            return False
+        n = 2
+        while f"{party}.{n}" in core.parties:
+            n += 1
+        extra = self.legs.phone(f"{party}.{n}")
+        call.callee = extra.id
+        extra.alert(call, caller_id)
+        return True
 
     def _resolve(self, core: Core, number: str) -> Destination | None:
         ext = self.settings.extension(number)

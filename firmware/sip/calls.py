@@ -143,7 +143,8 @@ class SipCall(pj.Call):
         self.audio, self.conf_slot = audio, slot
         if changed:
             self.agent.media_changed(self)
-        if audio is not None and not self.confirmed and not self.incoming and not self.early_media:
+        early = ci.state == pj.PJSIP_INV_STATE_EARLY      # not CONNECTING: that is the answer's SDP
+        if audio is not None and early and not self.incoming and not self.early_media:
             self.early_media = True
             self.agent.emit(self, SipProgress(self.leg, 183, True))
         if held != self.remote_hold:

@@ -166,3 +166,15 @@ def test_refer_target_parsing() -> None:
     assert refer_target("<sip:202@box.example>") == ("202", "")
     replaces = "<sip:202@box?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>"
     assert refer_target(replaces) == ("202", "abc@h;to-tag=1;from-tag=2")
+
+
+def test_an_ip_phone_in_a_call_is_offered_a_second_one() -> None:
+    rig = SipRig()
+    rig.off_hook(1)
+    out = rig.dial(1, "301") + rig.advance(5)
+    assert one(SipDial, out).leg == "sip:301"
+    rig.sip_event(SipAnswered("sip:301"))
+    rig.off_hook(2)
+    out = rig.dial(2, "301") + rig.advance(5)
+    second = one(SipDial, out)
+    assert (second.leg, second.number, second.caller_number) == ("sip:301.2", "301", "202")

@@ -79,7 +79,11 @@ def test_handset_fails_over_to_the_provider_and_sends_rfc4733_digits(box: Pbxd, 
         peer.close()
     assert failed.ok, failed                  # the first trunk was tried and said 503
     assert result.ok, result                  # the far end needed telephone-event in the offer and a PAI
-    assert "X-Provider-PAI: <sip:4930123@" in messages.read_text()   # the trunk's number as PAI
+    seen = messages.read_text()
+    assert "X-Provider-PAI: <sip:4930123@" in seen                  # the trunk's number as PAI
+    assert "Session-Expires:" in seen                               # session timers offered (RFC 4028)
+    offer = seen[seen.index("INVITE sip:"):]
+    assert "m=audio" in offer and offer.split("m=audio", 1)[1].split()[2] == "8"   # PCMA first, as configured
     assert abs(heard - 1000) < 20
     record = wait_until(lambda: [r for r in box.records() if r["direction"] == "outbound"], 10)[0]
     assert (record["line"], record["dst"], record["disposition"]) == ("trunk:prov", "301234567", "answered")
@@ -125,3 +129,29 @@ def test_refer_from_the_far_end_moves_the_call(box: Pbxd, net: Net, provider: Pr
     assert abs(heard["frequency_hz"] - 800) < 20, heard
     record = wait_until(lambda: [r for r in box.records() if r["direction"] == "outbound"], 10)[0]
     assert "4930777" in record["extra"]
+
+
+def test_the_far_end_holds_and_resumes_and_the_rtp_watchdog_waits(tmp_path: Path, net: Net,
+                                                                     provider: Provider) -> None:
+    cfg = box_config(net, provider, routes=[{"name": "out", "pattern": "_0X.", "lines": ["trunk:prov"], "strip": 1}])
+    cfg["sip"]["rtp_timeout_s"] = 3
+    box = Pbxd(tmp_path / "box", cfg)
+    uas, peer = far_end(net, provider, "uas_hold.xml", extra=["-d", "6000"])
+    try:
+        wait_until(lambda: box.trunk_state("prov") == "registered", 30, 0.5)
+        dial_out(box, "0301234567")
+        wait_until(lambda: peer.remote is not None, 20, 0.1, "no media from the box")
+        time.sleep(1.2)
+        peer.sending = False          # on hold the far end sends nothing for longer than the RTP timeout
+        time.sleep(5.0)
+        held_calls = box.ctl("status")["calls"]
+        peer.sending = True
+        time.sleep(2.0)
+        box.handset(1, "on-hook")
+        result = uas.wait(30)
+    finally:
+        uas.stop()
+        peer.close()
+        box.stop()
+    assert result.ok, result          # the box answered recvonly to the hold and sendrecv to the resume
+    assert [c["state"] for c in held_calls] == ["connected"]     # not hung up while held
