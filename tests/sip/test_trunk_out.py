@@ -135,8 +135,10 @@ def test_the_far_end_holds_and_resumes_and_the_rtp_watchdog_waits(tmp_path: Path
                                                                      provider: Provider) -> None:
     cfg = box_config(net, provider, routes=[{"name": "out", "pattern": "_0X.", "lines": ["trunk:prov"], "strip": 1}])
     cfg["sip"]["rtp_timeout_s"] = 3
+    cfg["trunks"][0]["caller_id"] = "4930123"
     box = Pbxd(tmp_path / "box", cfg)
-    uas, peer = far_end(net, provider, "uas_hold.xml", extra=["-d", "6000"])
+    uas, peer = far_end(net, provider, "uas_hold.xml", messages=tmp_path / "hold.msg",
+                        extra=["-d", "6000", "-trace_err", "-error_file", str(tmp_path / "hold.err")])
     try:
         wait_until(lambda: box.trunk_state("prov") == "registered", 30, 0.5)
         dial_out(box, "0301234567")
