@@ -24,6 +24,7 @@ SECTIONS: dict[str, str] = {
     "media": "tools.bench_media:run",
     "sip": "tools.bench_sip:run",
     "features": "tools.bench_features:run",
+    "ivr": "tools.bench_ivr:run",
     "image": "tools.bench_image:run",
 }
 

@@ -30,6 +30,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/dashboard", "nav.dashboard", ("admin", "operator")),
     ("/operator", "nav.operator", ("admin", "operator")),
     ("/history", "nav.history", ("admin", "operator")),
+    ("/office", "nav.office", ("admin", "operator")),
     ("/config", "nav.config", ("admin",)),
     ("/lines", "nav.lines", ("admin",)),
     ("/users", "nav.users", ("admin",)),

@@ -87,9 +87,9 @@ def register(app: bottle.Bottle, web: Web) -> None:
                           active=portal_features())
 
     def portal_features() -> dict[str, bool]:
-        """Which of the portal's settings the running call engine uses (none until the features land)."""
+        """Which of the portal's settings the running call engine uses."""
         names = set(api.config.plain())
-        return {"forwarding": True, "voicemail": "voicemail" in names}     # follow-me is stored only
+        return {"forwarding": True, "follow_me": True, "voicemail": "voicemail" in names}
 
     @app.post("/portal/settings")
     def portal_settings() -> str:
@@ -114,7 +114,7 @@ def register(app: bottle.Bottle, web: Web) -> None:
         s = web.require("user")
         web.check_csrf(s)
         try:
-            api.media.delete_voicemail(s.extension, web.form().get("path", ""))
+            api.delete_voicemail(s.extension, web.form().get("path", ""))
         except ApiError as exc:
             bottle.abort(404, str(exc))
         s.flash.append("msg.deleted")

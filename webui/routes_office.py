@@ -1,8 +1,10 @@
 """Routes for the office features (issue 8): day/night switch of the time conditions, live state of menus,
-mailboxes and DISA lockouts, and uploading the customer's own prompt recordings (converted with sox)."""
+mailboxes and DISA lockouts, uploading the customer's own prompt recordings (converted with sox), and the
+phone book as a CSV file (import by the admin: every row or none; export)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import bottle
@@ -21,7 +23,8 @@ def register(app: bottle.Bottle, web: Web) -> None:
             status = api.office_status()
         except ApiError as exc:
             status, error = {}, error or str(exc)
-        return web.render("office", s, status=status, error=error, result=result or {})  # type: ignore[arg-type]
+        return web.render("office", s, status=status, error=error, result=result or {},  # type: ignore[arg-type]
+                          phonebook=len(api.phonebook_entries()))
 
     @app.get("/office")
     def office() -> str:
@@ -56,3 +59,28 @@ def register(app: bottle.Bottle, web: Web) -> None:
             bottle.response.status = 400
             return page(s, str(exc))
         return page(s, result=result)
+
+    @app.post("/office/phonebook")
+    def phonebook_import() -> str:
+        s = web.require("admin")
+        web.check_csrf(s)
+        form = web.form()
+        upload = bottle.request.files.get("file")
+        try:
+            if upload is None:
+                raise ApiError("choose a file")
+            result = api.phonebook_import(upload.file.read(), merge=bool(form.get("merge")))
+        except ApiError as exc:
+            bottle.response.status = 400
+            return page(s, str(exc))
+        s.flash.append(f"office.phonebook_imported:{result['entries']}")
+        bottle.redirect("/office")
+        return ""
+
+    @app.get("/office/phonebook.csv")
+    def phonebook_export() -> str:
+        web.require(*STAFF)
+        bottle.response.content_type = "text/csv; charset=utf-8"
+        stamp = time.strftime("%Y%m%d")
+        bottle.response.set_header("Content-Disposition", f'attachment; filename="phonebook-{stamp}.csv"')
+        return api.phonebook_export()

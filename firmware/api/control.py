@@ -7,6 +7,8 @@ Only the owner of the daemon (root on the box) can open the socket.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import os
@@ -20,7 +22,14 @@ from firmware.api.facade import Api
 from firmware.contracts.errors import ApiError
 
 log = logging.getLogger("pbxd.control")
-MAX_REQUEST = 64 * 1024
+MAX_REQUEST = 4 * 1024 * 1024     # a phone book CSV (2 MB at most) travels base64-encoded
+
+
+def _bytes(req: dict[str, Any], key: str) -> bytes:
+    try:
+        return base64.b64decode(str(req.get(key, "")), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ApiError(f"{key!r} must be base64") from exc
 
 
 def _int(req: dict[str, Any], key: str) -> int:
@@ -48,6 +57,8 @@ class ControlServer:
                                                            float(r.get("incoming_wait_s", 0) or 0)),
             "calibration": lambda r: api.calibration(_int(r, "port")),
             "calls": lambda r: api.call_records(limit=int(r.get("limit", 20))),
+            "phonebook-import": lambda r: api.phonebook_import(_bytes(r, "data"), merge=bool(r.get("merge", False))),
+            "phonebook-export": lambda r: api.phonebook_export(),
             "sip": lambda r: api.bp.sip_status(),          # type: ignore[attr-defined]
             "mwi": lambda r: api.bp.set_mwi(str(r.get("extension", "")), _int(r, "new"),  # type: ignore[attr-defined]
                                             int(r.get("old", 0))),

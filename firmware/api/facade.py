@@ -9,6 +9,7 @@ refused with an `ApiError` whose message is meant for the user.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -96,6 +97,7 @@ class Api:
         self.history = History(backplane.call_records)
         self.media = MediaFiles(backplane.state_dir)
         self.portal = PortalSettings(backplane.state_dir / "portal.json")
+        self._phonebook_lock = threading.Lock()
         self._cpu = CpuMeter()
 
     # --- status --------------------------------------------------------------------------------
@@ -180,20 +182,69 @@ class Api:
         return convert_prompt(base, language, name, data, suffix)
 
     def portal_update(self, extension: str, values: dict[str, Any]) -> dict[str, Any]:
-        """Store an extension's portal settings and hand its PIN and forwarding to the call engine."""
+        """Store an extension's portal settings and hand its PIN, forwarding and follow-me to the call engine."""
         settings = self.portal.update(extension, values)
         self.push_portal(extension)
         return settings
 
     def push_portal(self, extension: str) -> None:
-        from firmware.pbx.features.control import UserSettings
-        raw = self.portal.raw(extension)
+        from firmware.api.portal import user_settings
         try:
-            self.bp.office(UserSettings(extension, str(raw.get("voicemail_pin", "")),
-                                        str(raw.get("forward_always", "")), str(raw.get("forward_busy", "")),
-                                        str(raw.get("forward_no_answer", ""))))
+            self.bp.office(user_settings(extension, self.portal.raw(extension)))
         except ApiError:
-            pass                                    # the engine is not running: it reads them at its next start
+            pass                                    # the engine is not running: the daemon hands them over at start
+
+    def delete_voicemail(self, extension: str, relpath: str) -> None:
+        """Delete a message of the extension's own mailbox (WAV and JSON) and tell the call engine, so
+        the message counts, the stutter dial tone and the message lamp follow at once."""
+        from firmware.pbx.features.control import MailboxChanged
+        self.media.delete_voicemail(extension, relpath)
+        try:
+            self.bp.office(MailboxChanged(extension))
+        except ApiError:
+            pass                                    # the engine is not running: it scans the boxes when it starts
+
+    # --- the phone book (CSV) ------------------------------------------------------------------
+    def phonebook_import(self, data: bytes, *, merge: bool = False) -> dict[str, Any]:
+        """Import a CSV phone book (firmware.api.phonebook): every row or none. The entries replace the
+        imported book (`merge`: are added to it, imported names winning), are kept in the state directory
+        and handed to the call engine: new calls see the names at once."""
+        from firmware.api import phonebook
+        parsed = phonebook.parse(data)
+        if parsed.problems:
+            raise ApiError("nothing imported: " + phonebook.report(parsed.problems))
+        with self._phonebook_lock:
+            current = phonebook.load(self.bp.state_dir) if merge else []
+            entries = phonebook.merge(current, parsed.entries)
+            if len(entries) > phonebook.MAX_ENTRIES:
+                raise ApiError(f"nothing imported: the phone book would hold {len(entries)} entries, "
+                               f"at most {phonebook.MAX_ENTRIES}")
+            try:
+                phonebook.save(self.bp.state_dir, entries)
+            except OSError as exc:
+                raise ApiError(f"nothing imported: the phone book could not be stored ({exc})") from exc
+            self.push_phonebook(entries)
+        return {"imported": len(parsed.entries), "skipped": parsed.skipped, "entries": len(entries),
+                "merged": merge}
+
+    def push_phonebook(self, entries: list[tuple[str, str]]) -> None:
+        from firmware.pbx.features.control import SetPhonebook
+        try:
+            self.bp.office(SetPhonebook(tuple(entries)))
+        except ApiError:
+            pass                                    # the engine is not running: the daemon hands it over at start
+
+    def phonebook_entries(self) -> list[tuple[str, str]]:
+        """The phone book in use: the config's own entries, then the imported ones not already there."""
+        from firmware.api import phonebook
+        own = [(e.number, e.name) for e in self.bp.current_config().phonebook.entries]
+        numbers = {number for number, _name in own}
+        return own + [(n, name) for n, name in phonebook.load(self.bp.state_dir) if n not in numbers]
+
+    def phonebook_export(self) -> str:
+        """The phone book in use as CSV text (header number,name), as `phonebook_import` reads it back."""
+        from firmware.api import phonebook
+        return phonebook.export(self.phonebook_entries())
 
     # --- call records ----------------------------------------------------------------------
     def call_records(self, **filters: Any) -> list[dict[str, Any]]:

@@ -7,9 +7,10 @@ Files live under the state directory: `recordings/` (a call's file named in its 
 requested path is resolved and must stay inside its folder (no `..`, no absolute paths, no
 symlinks out), and only `.wav` files are served.
 
-The voicemail PIN (scrypt hash) and the forwarding numbers are handed to the call engine on every
-change (Api.portal_update -> Engine.office UserSettings). Voicemail files: <box>/<id>.wav with <id>.json
-beside it (caller, time, duration, new/saved); deleting a message deletes both.
+The voicemail PIN (scrypt hash), the forwarding numbers and follow-me are handed to the call engine on
+every change (Api.portal_update -> Engine.office UserSettings) and for every extension at start-up
+(`user_settings`, used by the daemon). Voicemail files: <box>/<id>.wav with <id>.json beside it (caller,
+time, duration, new/saved); deleting a message deletes both, and the engine is told (MailboxChanged).
 """
 
 from __future__ import annotations
@@ -23,12 +24,30 @@ from typing import Any
 
 from firmware.api.users import hash_password
 from firmware.contracts.errors import ApiError
+from firmware.pbx.features.control import UserSettings
 
 KINDS = ("recordings", "voicemail")
 NUMBER = re.compile(r"[0-9+*#]{2,32}")
 PIN = re.compile(r"[0-9]{4,8}")
 SAFE_PART = re.compile(r"[A-Za-z0-9._-]{1,128}")
-SETTINGS = ("forward_always", "forward_busy", "forward_no_answer", "follow_me", "follow_me_enabled")
+SETTINGS = ("forward_always", "forward_busy", "forward_no_answer", "follow_me", "follow_me_enabled",
+            "follow_me_after_s", "follow_me_order")
+FOLLOW_ME_ORDERS = ("parallel", "in_order")
+FOLLOW_ME_AFTER_S = (5, 60, 10)               # min, max, default: the desk phone rings alone this long
+
+
+def user_settings(extension: str, raw: dict[str, Any]) -> UserSettings:
+    """What the call engine is given for one extension's stored portal entry."""
+    numbers = tuple(n.strip() for n in str(raw.get("follow_me", "")).split(",") if n.strip())
+    try:
+        after = float(raw.get("follow_me_after_s") or FOLLOW_ME_AFTER_S[2])
+    except (TypeError, ValueError):
+        after = float(FOLLOW_ME_AFTER_S[2])
+    order = str(raw.get("follow_me_order") or "parallel")
+    return UserSettings(extension, str(raw.get("voicemail_pin", "")), str(raw.get("forward_always", "")),
+                        str(raw.get("forward_busy", "")), str(raw.get("forward_no_answer", "")),
+                        follow_me=numbers, follow_me_enabled=bool(raw.get("follow_me_enabled", False)),
+                        follow_me_after_s=after, follow_me_order=order if order in FOLLOW_ME_ORDERS else "parallel")
 
 
 class MediaFiles:
@@ -101,8 +120,15 @@ class PortalSettings:
             entry = dict(self._load().get(extension, {}))
         settings: dict[str, Any] = {k: entry.get(k, "") for k in SETTINGS}
         settings["follow_me_enabled"] = bool(entry.get("follow_me_enabled", False))
+        settings["follow_me_after_s"] = int(entry.get("follow_me_after_s") or FOLLOW_ME_AFTER_S[2])
+        settings["follow_me_order"] = entry.get("follow_me_order") or "parallel"
         settings["pin_set"] = bool(entry.get("voicemail_pin"))
         return settings
+
+    def extensions(self) -> list[str]:
+        """The extensions that have stored settings."""
+        with self._lock:
+            return sorted(self._load())
 
     def raw(self, extension: str) -> dict[str, Any]:
         """The stored entry as is (the PIN as its scrypt hash): what the call engine is given."""
@@ -124,6 +150,17 @@ class PortalSettings:
             raise ApiError("follow_me: at most 5 numbers")
         clean["follow_me"] = ", ".join(numbers)
         clean["follow_me_enabled"] = bool(values.get("follow_me_enabled"))
+        if clean["follow_me_enabled"] and not numbers:
+            raise ApiError("follow_me: enter the numbers to ring")
+        low, high, default = FOLLOW_ME_AFTER_S
+        after = str(values.get("follow_me_after_s", "") or default).strip()
+        if not after.isdigit() or not low <= int(after) <= high:
+            raise ApiError(f"follow_me_after_s: {low}-{high} seconds")
+        clean["follow_me_after_s"] = int(after)
+        order = str(values.get("follow_me_order", "") or "parallel")
+        if order not in FOLLOW_ME_ORDERS:
+            raise ApiError("follow_me_order: parallel or in_order")
+        clean["follow_me_order"] = order
         pin = str(values.get("voicemail_pin", "")).strip()
         if pin and not PIN.fullmatch(pin):
             raise ApiError("voicemail_pin: 4-8 digits")

@@ -1,8 +1,9 @@
 """Backup and restore of the box's data as one file: a gzip'ed tar with a manifest (format, schema versions).
 
 What goes in (paths relative to pbxd's state directory): the configuration `pbx.yaml`, the web page's
-users, portal settings and set-up state, the SIP secrets (so phones keep registering), the call records
-(`cdr.sqlite`, copied with SQLite's online backup so a running pbxd is fine), prompts and voicemail;
+users, portal settings and set-up state, the SIP secrets (so phones keep registering), the imported
+phone book and the day/night switch, the call records (`cdr.sqlite`, copied with SQLite's online backup
+so a running pbxd is fine), prompts and voicemail;
 recordings only on request (they can be large). Not in it: the box's own TLS key and certificate, the
 first-boot password, the SSH host keys and anything under `.system/` (they belong to the box, not to
 the PBX's data).
@@ -35,7 +36,7 @@ from firmware.contracts.errors import ConfigError, PbxError
 
 FORMAT = "pbx-backup"
 BACKUP_VERSION = 1
-FILES = ("pbx.yaml", "users.json", "portal.json", "setup-done", "sip/secrets.json")
+FILES = ("pbx.yaml", "users.json", "portal.json", "setup-done", "sip/secrets.json", "phonebook.csv", "daynight.json")
 DIRECTORIES = ("prompts", "voicemail")
 OPTIONAL_DIRECTORIES = ("recordings",)
 CDR = "cdr.sqlite"

@@ -12,6 +12,9 @@
                                        measure line 1 by a test call and/or an incoming call
     pbxctl calibration 1               the result (with its evidence) of line 1's calibration
     pbxctl calls                       the latest call records
+    pbxctl phonebook-import FILE [--merge]
+                                       phone book from a CSV file (number,name per row; all rows or none)
+    pbxctl phonebook-export [FILE]     the phone book as CSV (to FILE, else to standard output)
     pbxctl backup FILE [--recordings]  configuration, prompts, voicemail, call records as one file
     pbxctl restore FILE                put a backup (of this or an earlier version) back; restart pbxd after
 Line numbers may be FXO port numbers (5, 6) or the line's position (1 = first FXO port).
@@ -20,6 +23,7 @@ Line numbers may be FXO port numbers (5, 6) or the line's position (1 = first FX
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import socket
 import sys
@@ -82,10 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--state-dir", type=Path, default=None,
                    help="pbxd's state directory for backup/restore (default: the socket's directory)")
     p.add_argument("--recordings", action="store_true", help="backup: include call recordings")
-    a = p.parse_args(argv)
+    p.add_argument("--merge", action="store_true", help="phonebook-import: keep the current entries")
+    a = p.parse_intermixed_args(argv)       # (options anywhere: "phonebook-import --merge FILE")
     cmd, args, path = a.command, a.args, a.socket
     if cmd in ("backup", "restore"):
         return backup_command(cmd, args, a.state_dir or path.parent, recordings=a.recordings)
+    if cmd in ("phonebook-import", "phonebook-export"):
+        return phonebook_command(path, cmd, args, merge=a.merge)
     try:
         result = run(path, cmd, args, pulse=a.pulse)
     except ControlError as exc:
@@ -129,6 +136,32 @@ def run(path: Path, cmd: str, args: list[str], *, pulse: bool = False) -> Any:
     if cmd == "calls":
         return request(path, {"op": "calls"})
     raise ControlError(f"unknown command {cmd!r}; see pbxctl --help")
+
+
+def phonebook_command(path: Path, cmd: str, args: list[str], *, merge: bool) -> int:
+    """`pbxctl phonebook-import FILE [--merge]` / `pbxctl phonebook-export [FILE]` through the control socket."""
+    try:
+        if cmd == "phonebook-import":
+            if len(args) != 1:
+                print("pbxctl: phonebook-import needs one FILE", file=sys.stderr)
+                return 2
+            data = base64.b64encode(Path(args[0]).read_bytes()).decode()
+            result = request(path, {"op": cmd, "data": data, "merge": merge})
+            print(f"{args[0]}: {result['imported']} rows imported, the phone book holds {result['entries']} entries"
+                  + (f" ({result['skipped']} repeated rows skipped)" if result.get("skipped") else ""))
+            return 0
+        text = request(path, {"op": cmd})
+        if args:
+            Path(args[0]).write_text(text, encoding="utf-8", newline="")
+        else:
+            sys.stdout.write(text)
+        return 0
+    except ControlError as exc:
+        print(f"pbxctl: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"pbxctl: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 def backup_command(cmd: str, args: list[str], state_dir: Path, *, recordings: bool) -> int:

@@ -1,7 +1,8 @@
 """The running daemon: builds the box from the config and starts/stops its parts in order.
 
 Start order: analog ports (port thread; every port up or in alarm) -> call engine and media
-bridge (runtime thread, owner of pjsua2) -> call records -> API, control socket, web page ->
+bridge (runtime thread, owner of pjsua2), given what the web page saved (day/night switch, each
+extension's portal settings) before the first call -> call records -> API, control socket, web page ->
 READY=1 to systemd. Stop runs in reverse; the port thread puts every line on-hook/open last.
 """
 
@@ -150,6 +151,7 @@ class Daemon:
         if sip is not None:
             self.sip.runtime = self.runtime
         self.runtime.start()
+        self._restore_office()
         started = self.ports.start()
         total = len(self.analog.loop.slots)
         alarms = [e for e in started if isinstance(e, PortAlarm)]
@@ -165,6 +167,43 @@ class Daemon:
         self._start_web()
         notify("READY=1")
         notify(f"STATUS={total - len(alarms)}/{total} ports up")
+
+    def _restore_office(self) -> None:
+        """Hand the engine what was saved before this start: the day/night switch (daynight.json, written
+        by the runtime on every change), the imported phone book (phonebook.csv) and each extension's portal
+        settings (portal.json: voicemail PIN, forwarding, follow-me), so a restart changes nothing a caller
+        notices."""
+        from firmware.api import phonebook
+        from firmware.api.portal import PortalSettings, user_settings
+        from firmware.pbx.features.control import RestoreDayNight, SetPhonebook
+        from firmware.runtime.office import load_day_night
+
+        modes = load_day_night(self.state_dir)
+        if modes:
+            try:
+                result = self.office(RestoreDayNight(modes))
+                log.info("day/night switch restored: %s%s", ", ".join(map(str, result.get("restored", []))) or "-",
+                         f"; dropped (no such time condition): {', '.join(map(str, result['dropped']))}"
+                         if result.get("dropped") else "")
+            except ApiError as exc:
+                log.warning("day/night switch not restored: %s", exc)
+        book = phonebook.load(self.state_dir)
+        if book:
+            try:
+                self.office(SetPhonebook(tuple(book)))
+            except ApiError as exc:
+                log.warning("imported phone book not used: %s", exc)
+        portal = PortalSettings(self.state_dir / "portal.json")
+        try:
+            extensions = portal.extensions()
+        except (OSError, ValueError) as exc:
+            log.warning("portal settings not read (%s): forwarding and PINs set in the portal are off", exc)
+            return
+        for ext in extensions:
+            try:
+                self.office(user_settings(ext, portal.raw(ext)))
+            except ApiError as exc:
+                log.warning("portal settings of %s not applied: %s", ext, exc)
 
     def _media(self) -> Any:
         from firmware.runtime.media import MediaSide
@@ -266,7 +305,7 @@ class Daemon:
         assert self.runtime is not None
         runtime = self.runtime
         settings = PbxSettings.from_config(cfg)
-        runtime.call(lambda: runtime.execute(runtime.engine.reconfigure(settings)))
+        runtime.call(lambda: runtime.execute(runtime.engine.reconfigure(settings, self.clock.now(), runtime.wall())))
         old, self.cfg = self.cfg, cfg
         restart = [name for name in ("board", "fxs", "fxo", "web") if getattr(old, name) != getattr(cfg, name)]
         if "fxo" in restart and old.board == cfg.board and old.country == cfg.country:

@@ -75,7 +75,8 @@ class PhonebookEntryConfig:
 @dataclass(frozen=True)
 class PhonebookConfig:
     entries: list[PhonebookEntryConfig] = field(default_factory=list, metadata=doc(
-        "numbers and names (import a CSV file on the web page: number;name per line)"))
+        "numbers and names typed in here; a CSV file imported on the web page (Office) or with pbxctl "
+        "phonebook-import is kept beside the config (phonebook.csv) and used as well; these win"))
     replace_name: bool = field(default=False, metadata=doc(
         "use the phone book's name even when the caller ID brings one"))
 

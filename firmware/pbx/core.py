@@ -79,6 +79,7 @@ class Core:
         self.hooks = Hooks(resolvers=[extension_resolver])
         self.now = 0.0
         self.wall = EPOCH
+        self.started = False           # the engine's first step ran: clocks known, start hooks done
         self._ids = itertools.count(1)
         self.add_ports(settings)
 

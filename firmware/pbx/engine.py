@@ -177,16 +177,24 @@ class Engine:
     def snapshot(self, now: float) -> EngineSnapshot:
         return snapshot(self.core, now, self.features)
 
-    def reconfigure(self, settings: PbxSettings) -> list[Command]:
-        """New extensions, routes, plan and timings apply to new calls; calls in progress keep theirs."""
+    def reconfigure(self, settings: PbxSettings, now: float | None = None,
+                    wall: datetime | None = None) -> list[Command]:
+        """New extensions, routes, plan and timings apply to new calls; calls in progress keep theirs.
+        Features take up what was added or changed (a ring group's daily report, a time condition's
+        code); with `now`/`wall` the timers due by then run first and new ones count from then."""
+        if now is not None and wall is not None:
+            self._expire(now, wall)
+            self.core.set_clock(now, wall)
         self.core.settings = settings
         self.core.add_ports(settings)
+        for listener in self.hooks.reconfigured:
+            listener(self.core)
         return self.core.out.take()
 
     # --- dispatch -----------------------------------------------------------------------------
     def _start(self) -> None:
         if not self._started:
-            self._started = True
+            self._started = self.core.started = True
             for listener in self.hooks.start:
                 listener(self.core)
 

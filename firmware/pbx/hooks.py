@@ -100,6 +100,7 @@ class Hooks:
     dial_tone: list[Callable[[Core, FxsLeg], str | None]] = field(default_factory=list)  # e.g. "stutter"
     office: list[OfficeHandler] = field(default_factory=list)
     alerted: list[Callable[[Core, Call, str], None]] = field(default_factory=list)  # a dialled phone rings
+    reconfigured: list[Callable[[Core], None]] = field(default_factory=list)   # new settings (Engine.reconfigure)
 
     def offer_digit(self, core: Core, party: str, digit: str) -> bool:
         return any(handler(core, party, digit) for handler in self.party_digits)

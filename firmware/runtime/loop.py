@@ -42,6 +42,7 @@ from firmware.runtime.retention import sweep
 log = logging.getLogger("pbxd.runtime")
 T = TypeVar("T")
 POLL_MS = 5     # pjsua2 poll slice: port events wait at most this long for the engine
+RETENTION_S = 3600.0   # recording retention also runs this often (and at start), recording or not
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Runtime:
         self.stats = RuntimeStats()
         self.heartbeat = 0.0
         self.cdr_listeners: list[Callable[[CdrRecord], None]] = []
+        self.next_retention: float | None = None      # the first loop sweeps at once
 
     # --- other threads -----------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> None:
@@ -164,6 +166,7 @@ class Runtime:
         deadline = self.engine.next_deadline
         if deadline is not None and deadline <= now:
             self._guarded("tick", lambda: self.engine.tick(now, self.wall()))
+        self.housekeeping(now)
         self.stats.loops += 1
         self.heartbeat = time.monotonic()
 
@@ -240,11 +243,22 @@ class Runtime:
         """Where relative recording paths live: beside the call records."""
         return self.cdr.path.parent if self.cdr is not None else Path.cwd()
 
+    def housekeeping(self, now: float) -> None:
+        """Recording retention on the clock (at start, then every RETENTION_S): old recordings go by age
+        and size even on a box where nobody records now (the engine asks for sweeps only while recording)."""
+        if self.cdr is None or (self.next_retention is not None and now < self.next_retention):
+            return                               # (without call records there is no state directory)
+        self.next_retention = now + RETENTION_S
+        self.execute([self.engine.features.recording.sweep()])
+
     def _feature_job(self, cmd: SendMail | SweepRecordings) -> None:
         if isinstance(cmd, SendMail):
+            settings = self.engine.settings.mail
             sender = getattr(self, "mail", None)
             if sender is None:
-                sender = self.mail = MailSender(self.engine.settings.mail)
+                sender = self.mail = MailSender(settings)
+            elif sender.cfg != settings:         # changed on the web page: the next mail goes the new way
+                sender.configure(settings)
             sender.send(cmd)
             return
         result = sweep(cmd, self.state_dir())

@@ -51,24 +51,31 @@ def deliver(cfg: MailConfig, mail: SendMail) -> None:
 
 
 class MailSender:
-    """A queue and one sender thread; `send` never blocks."""
+    """A queue and one sender thread; `send` never blocks. Each mail goes out with the settings in force
+    when it was queued (`configure` changes them for the next mail)."""
 
     def __init__(self, cfg: MailConfig, *, maxsize: int = 100) -> None:
         self.cfg = cfg
         self.sent = 0
         self.failed = 0
         self.last_error = ""
-        self._queue: queue.Queue[SendMail | None] = queue.Queue(maxsize)
+        self._queue: queue.Queue[tuple[MailConfig, SendMail] | None] = queue.Queue(maxsize)
         self._flushed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pbx-mail", daemon=True)
         self._thread.start()
 
+    def configure(self, cfg: MailConfig) -> None:
+        """New mail settings (server, sender, login) for the mails sent from now on."""
+        self.cfg = cfg
+        log.info("mail settings changed: server %s", f"{cfg.host}:{cfg.port}" if cfg.host else "none")
+
     def send(self, mail: SendMail) -> None:
-        if not self.cfg.host:
+        cfg = self.cfg
+        if not cfg.host:
             log.info("no mail server configured; not sent to %s: %s", ", ".join(mail.to), mail.subject)
             return
         try:
-            self._queue.put_nowait(mail)
+            self._queue.put_nowait((cfg, mail))
         except queue.Full:
             self.failed += 1
             log.error("mail queue full; dropped: %s", mail.subject)
@@ -81,12 +88,13 @@ class MailSender:
 
     def _run(self) -> None:
         while True:
-            mail = self._queue.get()
-            if mail is None:
+            item = self._queue.get()
+            if item is None:
                 self._flushed.set()
                 continue
+            cfg, mail = item
             try:
-                deliver(self.cfg, mail)
+                deliver(cfg, mail)
                 self.sent += 1
             except (smtplib.SMTPException, OSError) as exc:
                 self.failed += 1

@@ -2,7 +2,9 @@
 (RIFF sizes written; a message shorter than the minimum is thrown away), the JSON beside each WAV
 (caller, time, duration, folder), the mail with the WAV attached (after the file is complete), saving,
 deleting and forwarding messages, reporting a box's contents back to the engine (`MailboxContents`),
-and IP phones' message summaries. Owner thread only; file work is small (one WAV header, a few JSON)."""
+IP phones' message summaries, and the day/night switch kept across restarts (daynight.json, written
+atomically on every change; read back by the daemon at start-up). Owner thread only; file work is small
+(one WAV header, a few JSON)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 
+from firmware.config.store import atomic_write
 from firmware.pbx.commands import OfficeJob, SendMail
+from firmware.pbx.features.timecond import SaveDayNight
 from firmware.pbx.features.voicemail import (
     MailboxContents,
     MailboxSummary,
@@ -28,6 +32,26 @@ from firmware.pbx.features.voicemail import (
 
 log = logging.getLogger("pbxd.voicemail")
 FINISH_WAIT_S = 3.0
+DAY_NIGHT_FILE = "daynight.json"
+
+
+def save_day_night(state_dir: Path, modes: tuple[tuple[str, str], ...]) -> None:
+    """The forced day/night positions, so that a power cut leaves the old or the new file."""
+    atomic_write(state_dir / DAY_NIGHT_FILE, json.dumps({"modes": dict(modes)}, indent=1) + "\n")
+
+
+def load_day_night(state_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The positions saved before the restart (() when there is no file or it cannot be read)."""
+    path = state_dir / DAY_NIGHT_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        modes = data.get("modes", {}) if isinstance(data, dict) else {}
+        return tuple((str(name), str(mode)) for name, mode in modes.items()) if isinstance(modes, dict) else ()
+    except FileNotFoundError:
+        return ()
+    except (OSError, ValueError) as exc:
+        log.warning("%s: %s; every time condition starts automatic", path, exc)
+        return ()
 
 
 def riff_complete(path: Path) -> bool:
@@ -71,6 +95,9 @@ class OfficeRuntime:
         elif isinstance(job, MailboxSummary):
             if self.sip_mwi is not None:
                 self.sip_mwi(job.extension, job.new, job.old)
+        elif isinstance(job, SaveDayNight):
+            save_day_night(self.state_dir(), job.modes)
+            log.info("day/night switch: %s", ", ".join(f"{n} {m}" for n, m in job.modes) or "all automatic")
         else:
             log.error("unknown office job %r", job)
 

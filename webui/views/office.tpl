@@ -45,3 +45,16 @@
 <button type="submit">{{_('button.save')}}</button>
 </form>
 </section>
+<section class="card" id="phonebook">
+<h2>{{_('office.phonebook')}}</h2>
+<p>{{_('office.phonebook_entries', count=phonebook)}} · <a class="button small" href="/office/phonebook.csv" id="phonebook-export">{{_('office.phonebook_export')}}</a></p>
+% if role == 'admin':
+<form method="post" action="/office/phonebook" enctype="multipart/form-data" class="stack" id="phonebook-import">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{_('office.phonebook_import')}} <input type="file" name="file" accept=".csv,text/csv,text/plain"></label>
+<p class="hint">{{_('office.phonebook_format')}}</p>
+<label class="check"><input type="checkbox" name="merge" value="1"> {{_('office.phonebook_merge')}}</label>
+<button type="submit">{{_('button.import')}}</button>
+</form>
+% end
+</section>

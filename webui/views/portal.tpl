@@ -45,6 +45,13 @@
 <label>{{_('portal.follow_me')}} <input name="follow_me" value="{{settings['follow_me']}}" placeholder="0301234567, 0172...">
 </label>
 <label class="check"><input type="checkbox" name="follow_me_enabled" value="1" {{'checked' if settings['follow_me_enabled'] else ''}}> {{_('portal.follow_me_enabled')}}</label>
+<label>{{_('portal.follow_me_after_s')}} <input name="follow_me_after_s" type="number" min="5" max="60" value="{{settings['follow_me_after_s']}}"></label>
+<label>{{_('portal.follow_me_order')}} <select name="follow_me_order">
+% for o in ('parallel', 'in_order'):
+<option value="{{o}}" {{'selected' if settings['follow_me_order'] == o else ''}}>{{_('portal.follow_me_order.' + o)}}</option>
+% end
+</select></label>
+<p class="hint" id="follow-me-note">{{_('portal.follow_me_note')}}</p>
 <label>{{_('portal.pin')}} <input name="voicemail_pin" type="password" inputmode="numeric" autocomplete="new-password" placeholder="{{_('portal.pin_set') if settings['pin_set'] else ''}}"></label>
 <button type="submit" id="portal-save">{{_('button.save')}}</button>
 </form>

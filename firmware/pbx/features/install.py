@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from firmware.pbx.core import Core
 from firmware.pbx.features.callwaiting import CallWaiting
 from firmware.pbx.features.conference import Conferences
+from firmware.pbx.features.followme import FollowMe
 from firmware.pbx.features.handset import Handsets
 from firmware.pbx.features.hold import Hold
 from firmware.pbx.features.office import Office, install_office
@@ -33,6 +34,7 @@ class Features:
     groups: RingGroups
     routes: RouteChoiceFeature
     office: Office
+    follow_me: FollowMe
 
 
 def install(core: Core, outbound: OutboundCalls) -> Features:
@@ -49,8 +51,9 @@ def install(core: Core, outbound: OutboundCalls) -> Features:
     features = Features(
         hold=hold, transfer=transfer, conferences=conferences, waiting=waiting, recording=recording,
         handsets=Handsets(core, hold, transfer, conferences, waiting, recording),
-        pickup=Pickup(core), park=Park(core, hold), groups=RingGroups(core),
-        routes=RouteChoiceFeature(core, outbound), office=install_office(core))
+        pickup=Pickup(core), park=Park(core, hold), groups=(groups := RingGroups(core)),
+        routes=RouteChoiceFeature(core, outbound), office=(office := install_office(core)),
+        follow_me=FollowMe(core, groups, office.forwarding))
     for flow in (hold, transfer, conferences, features.park, features.groups):
         core.hooks.flows[flow.flow_name] = flow
     return features

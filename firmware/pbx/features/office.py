@@ -40,7 +40,7 @@ class Office:
         pages = [{"call_id": p.call, "name": p.cfg.name, "state": p.machine.state.value, "members": len(p.members)}
                  for p in self.paging.pages.values()]
         return {"menus": menus, "time_conditions": self.times.status(), "mailboxes": self.boxes.status(),
-                "disa_lockouts": self.disa.lockouts(), "pages": pages}
+                "disa_lockouts": self.disa.lockouts(), "pages": pages, "phonebook": self.screening.book.status()}
 
 
 def install_office(core: Core) -> Office:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from firmware.config.callers import CallerListConfig
 from firmware.pbx.core import Core
 from firmware.pbx.features.goto import Router
-from firmware.pbx.features.phonebook import lookup, matches
+from firmware.pbx.features.phonebook import PhoneBook, matches
 from firmware.pbx.parties import FxoParty
 from firmware.pbx.party import Identity
 from firmware.pbx.state import Call
@@ -27,9 +27,10 @@ class ScreenOutcome(enum.Enum):
 
 
 class Screening:
-    def __init__(self, core: Core, router: Router) -> None:
+    def __init__(self, core: Core, router: Router, book: PhoneBook | None = None) -> None:
         self.core = core
         self.router = router
+        self.book = book if book is not None else PhoneBook(core)
         self.results: list[tuple[int, ScreenOutcome, str]] = []
         core.hooks.inbound.append(self._screen)
 
@@ -88,9 +89,8 @@ class Screening:
 
     def _name(self, call: Call) -> None:
         """The phone book's name for the caller (when the caller ID has none, or always if so set)."""
-        book = self.core.settings.office.phonebook
-        name = lookup(book, call.from_number, self.iso)
-        if not name or (call.from_name and not book.replace_name):
+        name = self.book.name(call.from_number)
+        if not name or (call.from_name and not self.core.settings.office.phonebook.replace_name):
             return
         call.from_name = name
         call.extra["phonebook"] = name

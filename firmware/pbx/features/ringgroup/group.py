@@ -61,15 +61,21 @@ class RingGroups(PartyFlow):
         self.start(call, destination.number)
 
     def start(self, call: Call, number: str, depth: int = 0) -> None:
-        core = self.core
         group = self.config(number)
         assert group is not None
+        self.begin(call, group, depth)
+
+    def begin(self, call: Call, group: RingGroupConfig, depth: int = 0, *, personal: bool = False) -> None:
+        """Ring `group` for `call`; `personal`: an extension's own group made on the fly (follow-me:
+        no group records or mails, the caller's plain name on the phones)."""
+        core = self.core
         gc = GroupCall(call.id, group, machine("ring group", f"{group.number}/{call.id}", GROUP_TABLE,
                                                GroupState.STAGE), core.now, core.wall, call.from_number,
-                       call.from_name, depth=depth)
+                       call.from_name, depth=depth, personal=personal)
         self.active[call.id] = gc
         call.flow, call.rung = GROUP_FLOW, True
-        call.extra["group"] = group.number
+        if not personal:
+            call.extra["group"] = group.number
         self._caller_hears(call, group)
         if not call.from_number and group.anonymous:
             gc.note = call.extra["group_note"] = f"anonymous caller sent to {group.anonymous}"
@@ -155,6 +161,8 @@ class RingGroups(PartyFlow):
             call.alerting.append(line.id)
 
     def _caller_id(self, call: Call, gc: GroupCall) -> CallerId:
+        if gc.personal:
+            return CallerId(number=call.from_number or None, name=call.from_name or None, when=self.core.wall)
         prefix = gc.group.cid_name_prefix
         name = f"{prefix}{call.from_name}" if call.from_name else prefix.strip() or gc.group.label
         return CallerId(number=call.from_number or None, name=name or None, when=self.core.wall)
@@ -253,12 +261,12 @@ class RingGroups(PartyFlow):
         gc.machine.fire(GroupEvent.GIVE_UP)
         gc.outcome = GroupOutcome.UNANSWERED
         caller = core.party(call.caller)
+        why = f"nobody answered in {gc.group.name if gc.personal else f'group {gc.group.number}'}"
         if caller.kind is PartyKind.LINE and not caller.talking:
             call.flow, call.rung, call.callee = "", False, ""
-            call.unreachable = (Disposition.NO_ANSWER, f"nobody answered in group {gc.group.number}")
+            call.unreachable = (Disposition.NO_ANSWER, why)
             return
-        core.end_call(call, Disposition.NO_ANSWER, HangupSide.SYSTEM, f"nobody answered in group {gc.group.number}",
-                      release=[call.caller], role="busy")
+        core.end_call(call, Disposition.NO_ANSWER, HangupSide.SYSTEM, why, release=[call.caller], role="busy")
 
     # --- flow --------------------------------------------------------------------------------------
     def party_answered(self, call: Call, party: str, source: AnswerSource) -> None:
@@ -282,7 +290,7 @@ class RingGroups(PartyFlow):
         gc.answered_at = core.now
         if call.answer is None:
             core.answer(call, source)
-        call.extra["group_answered_by"] = gc.answered_by
+        call.extra["follow_me_answered_by" if gc.personal else "group_answered_by"] = gc.answered_by
         talk(core, call, call.caller, party)
 
     def pick_up(self, call: Call, picker: str) -> bool:
@@ -319,6 +327,8 @@ class RingGroups(PartyFlow):
 
     # --- records -------------------------------------------------------------------------------------
     def _record(self, call: Call, gc: GroupCall) -> None:
+        if gc.personal:
+            return
         answered = call.answer is not None and gc.outcome is not GroupOutcome.FORWARDED
         self.reports.record(gc, answered, self.core.now - gc.start)
 

@@ -33,8 +33,18 @@ class GroupReports:
         self.core = core
         self.today: dict[str, list[GroupRecord]] = {}
         self.sent: list[tuple[str, datetime]] = []          # (group, when) of daily reports
-        if any(g.report.email for g in core.settings.features.ring_groups):
-            core.hooks.start.append(lambda c: self.arm())
+        self.armed: dict[str, str] = {}                     # group -> report time of its pending timer
+        self._hooked = False
+        if self._reporting():
+            self._hook()
+        core.hooks.reconfigured.append(lambda c: self.rearm())
+
+    def _reporting(self) -> dict[str, RingGroupConfig]:
+        return {g.number: g for g in self.core.settings.features.ring_groups if g.report.email}
+
+    def _hook(self) -> None:
+        self._hooked = True
+        self.core.hooks.start.append(lambda c: self.arm())
 
     def record(self, gc: GroupCall, answered: bool, waited_s: float) -> GroupRecord:
         wait = (gc.answered_at - gc.start) if gc.answered_at is not None else waited_s
@@ -52,8 +62,22 @@ class GroupReports:
 
     # --- the daily report ------------------------------------------------------------------------
     def arm(self) -> None:
-        for group in self.core.settings.features.ring_groups:
-            if group.report.email:
+        for group in self._reporting().values():
+            self._arm(group)
+
+    def rearm(self) -> None:
+        """New settings: groups that now report get their timer, a changed report time moves it, groups
+        that no longer report (or are gone) lose it. Before the engine started, `arm` does it at start."""
+        wanted = self._reporting()
+        if not self.core.started:
+            if wanted and not self._hooked:
+                self._hook()
+            return
+        for number in [n for n in self.armed if n not in wanted]:
+            self.core.timers.cancel(f"group:{number}", "report")
+            del self.armed[number]
+        for number, group in wanted.items():
+            if self.armed.get(number) != group.report.time:
                 self._arm(group)
 
     def _arm(self, group: RingGroupConfig) -> None:
@@ -61,10 +85,12 @@ class GroupReports:
         at = next_time(core.wall, group.report.time)
         seconds = (at - core.wall).total_seconds()
         core.after(f"group:{group.number}", "report", seconds, lambda t: self._report(group.number))
+        self.armed[group.number] = group.report.time
 
     def _report(self, number: str) -> None:
         core = self.core
         group = next((g for g in core.settings.features.ring_groups if g.number == number), None)
+        self.armed.pop(number, None)
         if group is None or not group.report.email:
             return
         records = self.today.pop(number, [])

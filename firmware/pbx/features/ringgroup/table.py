@@ -87,6 +87,7 @@ class GroupCall:
     outcome: GroupOutcome | None = None
     note: str = ""
     depth: int = 0
+    personal: bool = False       # an extension's follow-me, not a configured group
 
 
 def is_missed(gc: GroupCall, answered: bool, waited_s: float) -> bool:

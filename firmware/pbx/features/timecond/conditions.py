@@ -1,14 +1,18 @@
 """Time conditions as destinations: a call sent to `time:<name>` (or its number) goes to the open,
 closed or holiday destination by the schedule in force; the day/night switch overrides the schedule,
 by the condition's feature code on any handset (automatic -> the opposite of what the schedule says;
-forced -> automatic, announced) or from the API/web page (auto, day, night). The switch is engine
-state: after a restart every condition is automatic again."""
+forced -> automatic, announced) or from the API/web page (auto, day, night). Every change of the
+switch goes out as `SaveDayNight` (the runtime keeps it in the state directory); at start-up the daemon
+hands the saved positions back (`RestoreDayNight`), so a restart keeps the office in night mode."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from firmware.config.attendant import Goto, TimeConditionConfig
+from firmware.pbx.commands import OfficeJob
 from firmware.pbx.core import Core
-from firmware.pbx.features.control import OfficeRefused, OfficeStatus, SetDayNight
+from firmware.pbx.features.control import OfficeRefused, OfficeStatus, RestoreDayNight, SetDayNight
 from firmware.pbx.features.goto import Router
 from firmware.pbx.features.timecond.schedule import Mode, Period, destination, in_force, period
 from firmware.pbx.legs import FxsEvent
@@ -16,6 +20,14 @@ from firmware.pbx.numbering import FeatureTarget
 from firmware.pbx.state import Call, FxsLeg
 
 ANNOUNCE = {Mode.AUTO: "auto_mode", Mode.DAY: "day_mode", Mode.NIGHT: "night_mode"}
+
+
+@dataclass(frozen=True)
+class SaveDayNight(OfficeJob):
+    """The switch changed: keep these forced positions ((condition, day | night); the others are
+    automatic) across a restart."""
+
+    modes: tuple[tuple[str, str], ...]
 
 
 class TimeConditions:
@@ -26,9 +38,22 @@ class TimeConditions:
         self.routed: list[tuple[str, Period]] = []           # (condition, period) of routed calls
         router.handlers["time"] = self._route
         core.hooks.office.append(self._command)
-        for tc in core.settings.office.time_conditions:
+        core.hooks.reconfigured.append(lambda c: self._reconfigured())
+        self._codes()
+
+    def _codes(self) -> None:
+        for tc in self.core.settings.office.time_conditions:
             if tc.override_code:
-                core.hooks.features[f"daynight_{tc.name}"] = self._code
+                self.core.hooks.features[f"daynight_{tc.name}"] = self._code
+
+    def _reconfigured(self) -> None:
+        """New settings: codes of added conditions work at once; removed conditions lose their position."""
+        self._codes()
+        gone = [name for name in self.modes if self.condition(name) is None]
+        for name in gone:
+            del self.modes[name]
+        if gone:
+            self._save()
 
     def condition(self, name: str) -> TimeConditionConfig | None:
         return next((t for t in self.core.settings.office.time_conditions if t.name == name), None)
@@ -58,6 +83,9 @@ class TimeConditions:
             self.modes[name] = mode
         return mode
 
+    def _save(self) -> None:
+        self.core.out.emit(SaveDayNight(tuple(sorted((n, m.value) for n, m in self.modes.items()))))
+
     def toggle(self, name: str) -> Mode:
         """Forced -> automatic; automatic -> the opposite of what the schedule says now."""
         tc = self.condition(name)
@@ -68,7 +96,13 @@ class TimeConditions:
 
     def _code(self, core: Core, leg: FxsLeg, target: FeatureTarget, now: float) -> None:
         name = target.feature.removeprefix("daynight_")
+        if self.condition(name) is None:            # removed from the config since its code was known
+            core.timers.cancel(leg.id, "digits")
+            leg.fire(FxsEvent.FAIL)
+            core.party(leg.id).play("congestion")
+            return
         mode = self.toggle(name)
+        self._save()
         core.timers.cancel(leg.id, "digits")
         leg.fire(FxsEvent.FAIL)                      # collecting -> releasing: the announcement, then hang up
         core.party(leg.id).prompt((ANNOUNCE[mode],), core.settings.prompt_language)
@@ -85,6 +119,8 @@ class TimeConditions:
     def _command(self, core: Core, cmd: object) -> dict[str, object] | None:
         if isinstance(cmd, OfficeStatus):
             return None
+        if isinstance(cmd, RestoreDayNight):
+            return self._restore(cmd)
         if not isinstance(cmd, SetDayNight):
             return None
         try:
@@ -96,4 +132,17 @@ class TimeConditions:
             raise OfficeRefused(f"no time condition {cmd.condition!r}" if cmd.condition else "no time conditions")
         for name in names:
             self.set_mode(name, mode)
+        self._save()
         return {"conditions": self.status()}
+
+    def _restore(self, cmd: RestoreDayNight) -> dict[str, object]:
+        restored, dropped = [], []
+        for name, text in cmd.modes:
+            if self.condition(name) is not None and text in (Mode.DAY.value, Mode.NIGHT.value):
+                self.set_mode(name, Mode(text))
+                restored.append(name)
+            else:
+                dropped.append(name)
+        if dropped:                                  # the saved file forgets them too
+            self._save()
+        return {"restored": restored, "dropped": dropped, "conditions": self.status()}

@@ -3,11 +3,16 @@ forward_no_answer_s), or to the numbers the user set in the web portal (forward_
 an extension, group, menu or outside number as the extension would dial it). It works for calls dialled
 directly (internal, inbound lines, SIP: the busy and alerted hooks) and for calls the office features
 route (ReachFlow.forward). A busy hook runs after call waiting: only a call it refused is forwarded.
-The take-over runs on a zero-delay timer, after the flow that offered the call has finished its step."""
+The take-over runs on a zero-delay timer, after the flow that offered the call has finished its step.
+With follow-me switched on (firmware.pbx.features.followme) an unanswered extension goes to its
+follow-me numbers first; the no-answer forwarding is where follow-me ends."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from firmware.config.attendant import parse_destination
+from firmware.config.ringgroups import RingGroupConfig
 from firmware.contracts.callerid import CallerId
 from firmware.pbx.core import Core
 from firmware.pbx.features.common import extension_of
@@ -18,6 +23,16 @@ from firmware.pbx.state import Call
 DEFAULT_NO_ANSWER_S = 20.0
 
 
+class FollowMePort(Protocol):
+    """What forwarding asks of follow-me (installed once the ring groups exist)."""
+
+    def after_s(self, extension: str) -> float | None: ...
+
+    def group(self, extension: str) -> RingGroupConfig | None: ...
+
+    def start(self, call: Call, extension: str, group: RingGroupConfig) -> None: ...
+
+
 class Forwarding:
     def __init__(self, core: Core, router: Router, reach: ReachFlow, boxes: Mailboxes) -> None:
         self.core = core
@@ -25,6 +40,7 @@ class Forwarding:
         self.reach = reach
         self.boxes = boxes
         self.taken: list[tuple[int, str, str]] = []          # (call, extension, reason) forwarded
+        self.follow_me: FollowMePort | None = None
         reach.forward = self._reach_forward
         reach.ring_time = self.no_answer_s
         core.hooks.busy.append(self._busy)
@@ -48,7 +64,10 @@ class Forwarding:
         return ""
 
     def no_answer_s(self, extension: str) -> float | None:
-        """How long the extension rings before its no-answer forwarding (None: it has none)."""
+        """How long the extension rings before its follow-me or no-answer forwarding (None: it has none)."""
+        after = self.follow_me.after_s(extension) if self.follow_me is not None else None
+        if after is not None:
+            return after
         box = self.boxes.box(extension)
         if box is not None and box.forward_no_answer_s:
             return float(box.forward_no_answer_s)
@@ -57,6 +76,13 @@ class Forwarding:
 
     # --- calls the office features route ----------------------------------------------------------------
     def _reach_forward(self, call: Call, extension: str, reason: str) -> bool:
+        group = self._follow_me_group(extension) if reason == "no_answer" else None
+        if group is not None and self.follow_me is not None:
+            self.taken.append((call.id, extension, "follow_me"))
+            self.reach.forwarded(call)
+            call.flow = ""
+            self.follow_me.start(call, extension, group)
+            return True
         dest = self.target(extension, reason)
         if not dest:
             return False
@@ -83,6 +109,10 @@ class Forwarding:
         if always:
             core.after(call.owner, "forward", 0.0, lambda at: self._take(call, ext, "always", always, party))
             return
+        after = self.follow_me.after_s(ext) if self.follow_me is not None else None
+        if after is not None:
+            core.after(call.owner, "forward", after, lambda at: self._take(call, ext, "follow_me", "", party))
+            return
         seconds = self.no_answer_s(ext)
         dest = self.target(ext, "no_answer")
         if seconds is not None and dest:
@@ -95,6 +125,11 @@ class Forwarding:
             return
         if ringing and ringing not in (call.callee, *call.alerting):
             return
+        group = self._follow_me_group(extension) if reason == "follow_me" else None
+        if reason == "follow_me" and group is None:         # none of the numbers can ring (any more)
+            reason, dest = "no_answer", self.target(extension, "no_answer")
+            if not dest:
+                return
         for name in ("no_answer", "cid_wait", "gone"):
             core.timers.cancel(call.owner, name)
         for party in {p for p in (call.callee, *call.alerting) if p and p != call.caller}:
@@ -105,4 +140,10 @@ class Forwarding:
         trail = call.extra.setdefault("forwarded", [])
         if isinstance(trail, list):
             trail.append(f"{extension} ({reason})")
+        if group is not None and self.follow_me is not None:
+            self.follow_me.start(call, extension, group)
+            return
         self.router.send(call, dest)
+
+    def _follow_me_group(self, extension: str) -> RingGroupConfig | None:
+        return self.follow_me.group(extension) if self.follow_me is not None else None
