@@ -32,6 +32,7 @@ import numpy.typing as npt
 from firmware.contracts.callerid import CallerId, CidAbsence, CidFormat, CidStandard
 from firmware.contracts.errors import DspError
 from firmware.dsp import spandsp as sp
+from firmware.dsp.translit import to_ascii
 
 _ADSI = {
     CidStandard.BELL202: sp.ADSI_STANDARD_CLASS,
@@ -109,7 +110,7 @@ def _date_text(when: datetime | None) -> bytes:
 
 
 def _text(value: str) -> bytes:
-    return value.encode("ascii", "replace")
+    return to_ascii(value).encode("ascii", "replace")
 
 
 def encode_message(cid: CallerId, standard: CidStandard, fmt: CidFormat = CidFormat.MDMF) -> bytes:
