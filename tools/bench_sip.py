@@ -109,6 +109,7 @@ class Bench:
         self.net = net
         self.users = users
         self.uac_ip, self.uas_ip, self.reg_ip = net.ip(50), net.ip(51), net.ip(52)
+        self.reg_port = free_port(self.reg_ip) if users else 0   # one contact per extension: the devices limit holds
         exts = [{"number": "301", "password": PASSWORD + "301", "devices": 1},
                 {"number": "302", "password": PASSWORD + "302"}]
         exts += [{"number": str(1000 + i), "password": PASSWORD + str(1000 + i)} for i in range(users)]
@@ -169,7 +170,7 @@ class Bench:
         inf = self.users_file("reg.csv", [str(1000 + i) for i in range(users)])
 
         def run() -> SippResult:
-            return run_sipp("register.xml", self.target, self.reg_ip, free_port(self.reg_ip), calls=registrations,
+            return run_sipp("register.xml", self.target, self.reg_ip, self.reg_port, calls=registrations,
                             rate=rate, limit=max(10, int(rate)), inf=inf, keys={"expires": "600"},
                             timeout_s=int(registrations / rate) + 30)
         step, _ = self.measure("REGISTER", rate, run)
@@ -292,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.start_answerer()
             anchored_rows, status = anchored_concurrency(bench)
             calls = ladder(lambda r: bench.call_rate(r, seconds), [25, 50, 75, 100, 150, 200, 300])
-            regs = ladder(lambda r: bench.register_rate(r, int(r * seconds)), [100, 200, 300, 400, 600, 800])
+            regs = ladder(lambda r: bench.register_rate(r, int(r * seconds)), [100, 200, 300, 400, 600, 800, 1200])
             routed = routed_concurrency(bench, 20.0, 15.0 if a.quick else 25.0)
         finally:
             bench.stop()

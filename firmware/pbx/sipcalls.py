@@ -125,7 +125,7 @@ class SipCalls(PartyFlow):
             if not core.hooks.offer_digit(core, party.id, event.digit):    # a menu or PIN entry takes it
                 self._relay_digit(core.calls[party.call], party.id, event.digit)
         elif isinstance(event, SipHold):
-            core.calls[party.call].extra["far_hold"] = event.held
+            self._held(party, core.calls[party.call], event.held)
         elif isinstance(event, SipTransferred):
             core.calls[party.call].extra["transferred_to"] = event.target
         elif isinstance(event, SipRefer):
@@ -313,6 +313,19 @@ class SipCalls(PartyFlow):
         if call.answer is None:             # (a transferred call keeps its first answer time)
             core.answer(call, source)
         talk(core, call, call.caller, party)
+
+    def _held(self, party: SipParty, call: Call, held: bool) -> None:
+        """The far end put the call on hold (re-INVITE sendonly/inactive) or resumed it. A phone on
+        our side plays nothing to its partner, so the partner hears the music on hold meanwhile; a
+        provider plays its own."""
+        call.extra["far_hold"] = held
+        partner = self.core.parties.get(call.other(party.id))
+        if not isinstance(party, SipPhoneParty) or partner is None or call.answer is None:
+            return
+        if held:
+            partner.music("default")
+        else:
+            partner.silence()
 
     # --- REFER from an IP phone (RFC 3515): pbxd carries out the transfer itself ------------------
     def _refer(self, phone: SipParty, call: Call, ev: SipRefer) -> None:

@@ -63,3 +63,24 @@ def test_repeated_failures_ban_the_source_and_only_it(edge: SipEdge, net: Net, t
     assert not register(edge, net.attacker, tmp_path, "301", "right-password-301").ok
     # ... while everybody else is served
     assert register(edge, net.phone, tmp_path, "301", "right-password-301").ok
+
+
+def test_a_request_flood_bans_its_source(net: Net, edge_factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.sip.sipclient import SipClient
+    from tests.sip.torture import CASES
+    cfg = make_config(net, sip={"ban": {"flood_requests": 10, "flood_window_s": 2}})
+    edge = edge_factory(cfg)
+    assert edge.plan is not None
+    options = CASES[0].message                      # a plain OPTIONS, answered 200
+    client = SipClient(net.ip(67), (net.box, edge.plan.sip.udp_port))
+    try:
+        for _ in range(80):
+            client.send(client.fill(options))
+        bans = wait_until(lambda: edge.status().bans, 10)
+        while client.receive(0.5) is not None:      # the answers to the burst's first requests
+            pass
+        after = client.exchange(options, 1.0)       # banned: no answer any more
+    finally:
+        client.close()
+    assert [(b.address, b.reason) for b in bans] == [(net.ip(67), "flood")]
+    assert after is None

@@ -178,3 +178,15 @@ def test_an_ip_phone_in_a_call_is_offered_a_second_one() -> None:
     out = rig.dial(2, "301") + rig.advance(5)
     second = one(SipDial, out)
     assert (second.leg, second.number, second.caller_number) == ("sip:301.2", "301", "202")
+
+
+def test_a_phone_holding_gives_its_partner_music() -> None:
+    from firmware.pbx.commands import PlayMusic, StopMusic
+    from firmware.pbx.sipmsg import SipHold
+    rig = SipRig()
+    rig.sip_event(SipIncoming("sip:301", caller="301", to="201"))
+    rig.off_hook(1)
+    out = rig.sip_event(SipHold("sip:301", True))
+    assert one(PlayMusic, out).leg == "fxs:1"
+    out = rig.sip_event(SipHold("sip:301", False))
+    assert one(StopMusic, out).leg == "fxs:1"

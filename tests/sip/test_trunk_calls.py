@@ -132,3 +132,27 @@ def test_a_far_end_that_vanishes_is_hung_up_after_the_rtp_timeout(tmp_path: Path
     assert result.ok, result
     assert abs(heard["frequency_hz"] - 425) < 15        # the handset hears that the call is over
     assert record["hangup_side"] == "system" and "RTP" in record["extra"]
+
+
+def test_a_trunk_call_reaches_only_configured_dids(box: Pbxd, net: Net) -> None:
+    """Even with the trunk's contact token, a number that is not one of its DIDs goes nowhere (404);
+    the DID itself is accepted (the handset rings)."""
+    import json
+
+    from tests.sip.sipclient import SipClient
+    token = json.loads((box.state / "sip" / "secrets.json").read_text())["tokens"]["prov"]
+    sip = box.config["sip"]
+    invite = ("INVITE sip:t{token}@{server} SIP/2.0\nVia: SIP/2.0/UDP {local};branch={branch};rport\n"
+              "From: <sip:4930999@{ip}>;tag={tag}\nTo: <sip:{did}@{server}>\nCall-ID: {callid}\nCSeq: 1 INVITE\n"
+              "Contact: <sip:4930999@{local}>\nMax-Forwards: 70\nContent-Type: application/sdp\n"
+              "Content-Length: {len}\n\nv=0\no=- 1 1 IN IP4 {ip}\ns=-\nc=IN IP4 {ip}\nt=0 0\n"
+              "m=audio 4000 RTP/AVP 8\na=rtpmap:8 PCMA/8000\n")
+    client = SipClient(net.ip(68), (sip["bind"], sip["udp_port"]))
+    try:
+        other = client.exchange(invite, 3.0, token=token, did="4930555")
+        client.send(client.fill(invite, token=token, did=DID))
+        rang = wait_until(lambda: box.show(1)["ringing"], 15, 0.2, "the DID did not ring the handset")
+    finally:
+        client.close()
+    assert other is not None and other.code == 404
+    assert rang
