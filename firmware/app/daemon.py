@@ -307,7 +307,8 @@ class Daemon:
         settings = PbxSettings.from_config(cfg)
         runtime.call(lambda: runtime.execute(runtime.engine.reconfigure(settings, self.clock.now(), runtime.wall())))
         old, self.cfg = self.cfg, cfg
-        restart = [name for name in ("board", "fxs", "fxo", "web") if getattr(old, name) != getattr(cfg, name)]
+        restart = [name for name in ("board", "fxs", "fxo", "web", "sip", "trunks", "sip_extensions")
+                   if getattr(old, name) != getattr(cfg, name)]    # SIP: Kamailio's config is made at start
         if "fxo" in restart and old.board == cfg.board and old.country == cfg.country:
             self._refresh_fxo(cfg)      # new line settings take over on each line's next idle moment
             restart.remove("fxo")
