@@ -34,12 +34,12 @@ from firmware.pbx.sipmsg import (
     SipIncoming,
     SipProgress,
     SipRefer,
-    SipReferStatus,
     SipRing,
     SipSendDigits,
     SipTransferred,
 )
 from firmware.pbx.sipparties import SipLegs, SipParty, SipPhase, SipPhoneParty, SipSettings, SipTrunkParty
+from firmware.pbx.sipphone import blind_transfer, far_hold
 from firmware.pbx.state import Call, FxoLeg
 from firmware.pbx.talk import talk
 
@@ -125,11 +125,11 @@ class SipCalls(PartyFlow):
             if not core.hooks.offer_digit(core, party.id, event.digit):    # a menu or PIN entry takes it
                 self._relay_digit(core.calls[party.call], party.id, event.digit)
         elif isinstance(event, SipHold):
-            self._held(party, core.calls[party.call], event.held)
+            far_hold(core, party, core.calls[party.call], event.held)
         elif isinstance(event, SipTransferred):
             core.calls[party.call].extra["transferred_to"] = event.target
         elif isinstance(event, SipRefer):
-            self._refer(party, core.calls[party.call], event)
+            blind_transfer(self, party, core.calls[party.call], event)
         return out + core.out.take()
 
     def port_event(self, event: PortEvent) -> list[Command]:
@@ -208,9 +208,9 @@ class SipCalls(PartyFlow):
         core = self.core
         core.out.emit(SipRing(call.caller, 180))
         if core.settings.calls.no_answer_s > 0:
-            core.after(call.owner, "no_answer", core.settings.calls.no_answer_s, lambda at: self._no_answer(call))
+            core.after(call.owner, "no_answer", core.settings.calls.no_answer_s, lambda at: self.no_answer(call))
 
-    def _no_answer(self, call: Call) -> None:
+    def no_answer(self, call: Call) -> None:
         self.core.end_call(call, Disposition.NO_ANSWER, HangupSide.SYSTEM, "nobody answered",
                            release=[p for p in (call.caller, call.callee, *call.alerting) if p])
 
@@ -313,46 +313,6 @@ class SipCalls(PartyFlow):
         if call.answer is None:             # (a transferred call keeps its first answer time)
             core.answer(call, source)
         talk(core, call, call.caller, party)
-
-    def _held(self, party: SipParty, call: Call, held: bool) -> None:
-        """The far end put the call on hold (re-INVITE sendonly/inactive) or resumed it. A phone on
-        our side plays nothing to its partner, so the partner hears the music on hold meanwhile; a
-        provider plays its own."""
-        call.extra["far_hold"] = held
-        partner = self.core.parties.get(call.other(party.id))
-        if not isinstance(party, SipPhoneParty) or partner is None or call.answer is None:
-            return
-        if held:
-            partner.music("default")
-        else:
-            partner.silence()
-
-    # --- REFER from an IP phone (RFC 3515): pbxd carries out the transfer itself ------------------
-    def _refer(self, phone: SipParty, call: Call, ev: SipRefer) -> None:
-        """Blind transfer: the phone's partner rings `ev.target` (an extension here) and the phone
-        leaves (NOTIFY 200, BYE). Refused (NOTIFY 403/486) when it cannot be done; the call goes on."""
-        core = self.core
-        partner = core.parties.get(call.other(phone.id))
-        dest = core.hooks.resolve(core, ev.target)
-        target = core.parties.get(dest.legs[0]) if dest is not None and dest.kind == "extension" and dest.legs \
-            else None
-        if ev.replaces or partner is None or call.answer is None or not isinstance(phone, SipPhoneParty):
-            core.out.emit(SipReferStatus(phone.id, 403))
-            return
-        if target is None or target.id == partner.id or not target.available:
-            core.out.emit(SipReferStatus(phone.id, 486))
-            return
-        core.out.emit(SipReferStatus(phone.id, 200))
-        core.unbridge(call)
-        phone.call = None
-        phone.hang_up_device(None)                 # BYE: the phone is out of the call
-        call.extra.update(transferred_by=phone.ext.number, transferred_to=ev.target)
-        call.caller, call.callee, call.flow = partner.id, target.id, SIP_FLOW
-        me = partner.identity()
-        target.alert(call, CallerId(number=me.number or None, name=me.name or None, when=core.wall))
-        partner.play("ringback")
-        if core.settings.calls.no_answer_s > 0:
-            core.after(call.owner, "no_answer", core.settings.calls.no_answer_s, lambda at: self._no_answer(call))
 
     def party_gone(self, call: Call, party: str) -> None:
         core = self.core
