@@ -3,11 +3,13 @@ log lines into Python logging, stop with SIGTERM then SIGKILL, and a self-signed
 made with Debian's openssl at first start (RFC 3261 §26.2.1: TLS for the SIP edge).
 
 Kamailio forks its workers into our process group's child; `-DD` keeps the main process in the
-foreground so stopping it stops all of them, and a new session keeps terminal signals away.
+foreground so stopping it stops all of them, and a new session keeps terminal signals away. The
+main process gets SIGTERM if the thread that started it dies (start it from pbxd's main thread).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import re
@@ -26,6 +28,15 @@ log = logging.getLogger("pbxd.edge")
 _LEVEL = re.compile(r"\b(ERROR|WARNING|NOTICE|INFO|DEBUG|CRITICAL|ALERT|BUG):")
 _LEVELS = {"ERROR": logging.ERROR, "CRITICAL": logging.CRITICAL, "ALERT": logging.CRITICAL, "BUG": logging.ERROR,
            "WARNING": logging.WARNING, "NOTICE": logging.INFO, "INFO": logging.INFO, "DEBUG": logging.DEBUG}
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started Kamailio dies (Linux
+    PR_SET_PDEATHSIG), so a pbxd killed with SIGKILL leaves no edge behind."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def check_config(binary: str, config: Path) -> None:
@@ -93,7 +104,8 @@ class KamailioProcess:
                "-P", str(self.run_dir / "kamailio.pid"), "-Y", str(self.run_dir)]
         self._stopping = False
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True)
+                                     stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         self.starts += 1
         self._reader = threading.Thread(target=self._read_log, args=(self.proc,), name=f"{self.name}-log",
                                         daemon=True)
