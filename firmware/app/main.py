@@ -74,6 +74,15 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging(args.log_level)
     daemon = Daemon(cfg, state_dir=args.state_dir, http=args.http, config_path=args.config)
+    done = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger("pbxd").info("signal %s: shutting down", signal.Signals(signum).name)
+        done.set()
+
+    # Handlers first: a stop that arrives while the ports start is a clean shutdown, not a kill.
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         daemon.start()
     except Exception as exc:
@@ -81,14 +90,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pbxd: start-up failed: {exc}", file=sys.stderr)
         daemon.stop()
         return EXIT_START
-    done = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        logging.getLogger("pbxd").info("signal %s: shutting down", signal.Signals(signum).name)
-        done.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     try:
         daemon.run_until(done)
     finally:
