@@ -57,7 +57,7 @@ def translator(lang: str) -> Translate:
 def js_messages(lang: str) -> dict[str, str]:
     """The messages the page's JavaScript needs (keys beginning with 'js.' or 'status.')."""
     merged = {**catalogue(DEFAULT), **catalogue(pick(lang))}
-    return {k: v for k, v in merged.items() if k.startswith(("js.", "status.", "op.", "dir.", "disp."))}
+    return {k: v for k, v in merged.items() if k.startswith(("js.", "status.", "op.", "dir.", "disp.", "ban."))}
 
 
 def label(translate: Translate, name: str) -> str:

@@ -105,6 +105,11 @@
         row.append(cell(tr.name), cell(statusText(tr.status)), cell(tr.reason, "alarm"));
         return row;
       }), "trunks-empty");
+      fill($("#bans-body"), (s.sip_bans || []).map((b) => {
+        const row = document.createElement("tr");
+        row.append(cell(b.address), cell(t("ban." + b.reason, b.reason)), cell(secs(b.expires_in)));
+        return row;
+      }), "bans-empty");
       fill($("#parked-body"), s.parked.map((p) => {
         const row = document.createElement("tr");
         row.append(cell(p.slot), cell(p.from_number), cell(secs(p.duration_s)));

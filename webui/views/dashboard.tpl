@@ -34,6 +34,16 @@
 <p class="empty" id="trunks-empty" {{'hidden' if status['trunks'] else ''}}>{{_('dash.no_trunks')}}</p>
 </section>
 <section class="card">
+<h2>{{_('dash.bans')}}</h2>
+<table class="data"><thead><tr><th>{{_('col.address')}}</th><th>{{_('col.reason')}}</th><th>{{_('col.remaining')}}</th></tr></thead>
+<tbody id="bans-body">
+% for b in status['sip_bans']:
+<tr><td>{{b.get('address', '')}}</td><td>{{_('ban.' + str(b.get('reason', '')), str(b.get('reason', '')))}}</td><td>{{b.get('expires_in', '')}} s</td></tr>
+% end
+</tbody></table>
+<p class="empty" id="bans-empty" {{'hidden' if status['sip_bans'] else ''}}>{{_('dash.no_bans')}}</p>
+</section>
+<section class="card">
 <h2>{{_('dash.parked')}}</h2>
 <table class="data"><thead><tr><th>{{_('col.slot')}}</th><th>{{_('col.from')}}</th><th>{{_('col.duration')}}</th></tr></thead>
 <tbody id="parked-body">
