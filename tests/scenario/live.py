@@ -86,6 +86,13 @@ def tone_at(audio: np.ndarray) -> tuple[float, float]:
     return dominant_frequency(audio), dbm0(audio)
 
 
+def tone_level(audio: np.ndarray, block: int = 80, threshold_dbm0: float = -35.0) -> float:
+    """Level (dBm0) of the 10 ms blocks that carry the tone (a scheduling gap does not lower it)."""
+    blocks = [audio[i:i + block] for i in range(0, len(audio) - block + 1, block)]
+    loud = [b for b in blocks if dbm0(b) > threshold_dbm0]
+    return dbm0(np.concatenate(loud)) if loud else -120.0
+
+
 def on_off_ms(audio: np.ndarray, *, threshold_dbm0: float = -35.0, block: int = 80) -> list[tuple[bool, int]]:
     """Runs of tone/silence in 10 ms blocks: [(on, ms), ...] (first and last run may be partial)."""
     runs: list[tuple[bool, int]] = []

@@ -16,7 +16,7 @@ import pytest
 from firmware.contracts.callerid import CallerId
 from firmware.drivers.sim.exchange_party import FarParty
 from firmware.dsp.levels import tone
-from tests.scenario.live import LiveRig, on_off_ms, tone_at
+from tests.scenario.live import LiveRig, on_off_ms, tone_at, tone_level
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def test_internal_call_end_to_end(live: LiveRig) -> None:
     h1, h2 = live.handset(1), live.handset(2)
     h1.off_hook()
     live.wait(1.0)
-    freq, level = tone_at(live.earpiece(1, 0.6))
+    freq, level = tone_at(live.earpiece(1, 0.6))[0], tone_level(live.earpiece(1, 0.6))
     assert abs(freq - 425) < 5 and -15 < level < -11           # German dial tone: steady 425 Hz
     gaps = [ms for on, ms in on_off_ms(live.earpiece(1, 0.6)) if not on]
     assert sum(gaps) <= 10, gaps   # steady, not a cadence (one 10 ms scheduling gap tolerated on a loaded CI box)
