@@ -59,7 +59,9 @@ def test_internal_call_end_to_end(live: LiveRig) -> None:
     freq, level = tone_at(live.earpiece(1, 0.6))[0], tone_level(live.earpiece(1, 0.6))
     assert abs(freq - 425) < 5 and -15 < level < -11           # German dial tone: steady 425 Hz
     gaps = [ms for on, ms in on_off_ms(live.earpiece(1, 0.6)) if not on]
-    assert sum(gaps) <= 10, gaps   # steady, not a cadence (one 10 ms scheduling gap tolerated on a loaded CI box)
+    # steady, not a cadence: the shortest German off-time is congestion's 240 ms. A gap of a few blocks is a
+    # scheduling hiccup of a heavily loaded CI host (counted in `make bench`), not a tone plan.
+    assert max(gaps, default=0) <= 40 and sum(gaps) <= 60, gaps
 
     h1.press("202")
     assert live.wait_for(lambda: h2.ringing, 5.0), "extension 202 does not ring"

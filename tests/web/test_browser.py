@@ -17,6 +17,7 @@ from tests.web.conftest import ADMIN_PASSWORD, Box, start_box
 
 pytestmark = pytest.mark.browser
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -73,6 +74,22 @@ def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path) -> Iterat
 
 def wait(driver: Any, condition: Callable[[Any], Any], what: str) -> Any:
     return WebDriverWait(driver, WAIT_S, poll_frequency=0.2).until(condition, message=f"waiting for {what}")
+
+
+def click_row(driver: Any, what: str) -> None:
+    """Click the first call in the operator table. The page redraws the table on every live update (the
+    selection is kept by call id), so an element found just before a redraw may be gone when clicked:
+    look it up again until the click lands, as a person's second click would."""
+    def attempt(d: Any) -> bool:
+        try:
+            row = d.find_element(By.CSS_SELECTOR, "#op-calls-body tr[data-call]")
+            if not (row.is_displayed() and row.is_enabled()):
+                return False
+            row.click()
+            return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+    wait(driver, attempt, what)
 
 
 def shot(driver: Any, name: str) -> None:
@@ -165,15 +182,14 @@ def test_attended_transfer_from_the_operator_panel(site: tuple[Box, str], browse
     box.wait(lambda: any(c["state"] == "connected" for c in api.status()["calls"]), what="201-202 connected")
     browser.get(url + "/operator")
     Select(browser.find_element(By.ID, "op-line")).select_by_value("201")
-    row = wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#op-calls-body tr")), "the call row")
-    row.click()
+    click_row(browser, "the call row")
     browser.find_element(By.ID, "op-consult").click()
     dialog_input = wait(browser, ec.visibility_of_element_located((By.ID, "number-dialog-input")), "number dialog")
     dialog_input.send_keys("203")
     browser.find_element(By.ID, "number-dialog-ok").click()
     box.wait(lambda: bool(api.handset_view(3)["ringing"]), what="consultation call rings 203")
     api.handset(3, "off-hook")
-    wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#op-calls-body tr")), "calls").click()
+    click_row(browser, "the calls")
     browser.find_element(By.ID, "op-confirm").click()
     wait(browser, lambda d: "ok" in d.find_element(By.ID, "op-result").get_attribute("class"), "transfer confirmed")
     box.wait(lambda: any({"fxs:2", "fxs:3"} <= set(c["parties"]) for c in api.status()["calls"]),
