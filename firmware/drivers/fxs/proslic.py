@@ -81,15 +81,25 @@ def run_blocking(proc: Proc[T], clock: Clock) -> T:
 def poll(read: Callable[[], int], done: Callable[[int], bool], *, start: float, timeout: float,
          what: str, error: type[ChipTimeoutError] = ChipTimeoutError,
          every: float = POLL_S) -> Proc[tuple[int, float]]:
-    """Read until `done(value)`; raise `error` once `timeout` has passed without it."""
-    now = start
+    """Read until `done(value)`; raise `error` once `timeout` has passed without it.
+
+    `start` is when the caller last knew the time, which can be long before the write that set the
+    chip going (SPI traffic in between takes its time on a slow or loaded box). The timeout therefore
+    runs from the latest time known to precede that write: `start`, or the first wake-up minus the poll
+    interval. A chip is declared dead only by a read made after that: the condition is always read
+    again after a wait, however long the thread was preempted, before the timeout is checked.
+    """
+    now = begun = start
+    first = True
     while True:
         value = read()
         if done(value):
             return value, now
-        if now - start >= timeout:
+        if now - begun >= timeout:
             raise error(f"{what} within {timeout * 1000:.0f} ms (read 0x{value:02X})")
         now = yield every
+        if first:
+            begun, first = max(start, now - every), False
 
 
 # --- identification (fact 1.5) ---------------------------------------------------------------
@@ -153,8 +163,7 @@ def leak_test(regs: RegisterShadow, start: float, result: InitResult) -> Proc[fl
     """Converter off: the battery must hold above ~2.3 V for 250 ms, else warn of leakage."""
     regs.write(r.LINE_STATE, 0x00, force=True)
     regs.write(r.PWR_DOWN1, 0x10, force=True)
-    now = start + LEAK_SETTLE_S
-    yield LEAK_SETTLE_S
+    now = yield LEAK_SETTLE_S
     try:
         value, now = yield from poll(lambda: regs.read(r.BAT_V_HI_SENSE), lambda v: v <= LEAK_FLOOR,
                                      start=now, timeout=LEAK_WINDOW_S, what="")
