@@ -5,7 +5,7 @@ from __future__ import annotations
 from firmware.app.compose import Backend
 from firmware.config.model import Config
 from firmware.contracts.bus import GpioLine, SpiDevice
-from firmware.contracts.clock import Clock
+from firmware.contracts.clock import Clock, FakeClock
 from firmware.contracts.errors import BusError
 from firmware.contracts.pcm import PcmChannel
 from firmware.drivers.linux.devices import open_gpio, open_spi
@@ -14,7 +14,9 @@ from firmware.drivers.sim.board import VirtualBoard
 
 class VirtualBackend(Backend):
     def __init__(self, cfg: Config, clock: Clock, *, absent_ports: frozenset[int] = frozenset()) -> None:
-        self.board = VirtualBoard(clock, cfg.board.modules, country=cfg.country, absent_ports=absent_ports)
+        # on a real clock the board renders at most 100 ms per port-loop step (a slow host lags, see advance)
+        self.board = VirtualBoard(clock, cfg.board.modules, country=cfg.country, absent_ports=absent_ports,
+                                  catch_up_s=None if isinstance(clock, FakeClock) else 0.100)
 
     def spi(self, cs: int) -> SpiDevice:
         return self.board.spi_device(cs)

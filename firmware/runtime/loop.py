@@ -238,6 +238,18 @@ class Runtime:
                 self.stats.errors += 1
                 log.exception("command %r failed", cmd)
 
+    def _sip_events(self) -> None:
+        """SIP events the last poll produced, one engine step each; then BLF states."""
+        for ev in self.sip.take_events(self.clock.now()):
+            self.stats.events += 1
+
+            def step(ev: Any = ev) -> list[Any]:
+                return list(self.sip.engine_step(ev, self.clock.now(), self.wall()))
+            self._guarded(type(ev).__name__, step)
+        if self.stats.commands != self._blf_seen:        # lamps change only when the engine acted
+            self._blf_seen = self.stats.commands
+            self.sip.update_blf(self.engine.core)
+
     # --- feature jobs: mail, recordings ----------------------------------------------------------------
     def state_dir(self) -> Path:
         """Where relative recording paths live: beside the call records."""
@@ -312,18 +324,6 @@ class Runtime:
     def _recording_stopped(self, call_id: int, reason: str) -> None:
         log.warning("recording of call %d stopped: %s", call_id, reason)
         self.execute(self.engine.media_event(RecordingStopped(call_id, reason), self.clock.now(), self.wall()))
-
-    def _sip_events(self) -> None:
-        """SIP events the last poll produced, one engine step each; then BLF states."""
-        for ev in self.sip.take_events(self.clock.now()):
-            self.stats.events += 1
-
-            def step(ev: Any = ev) -> list[Any]:
-                return list(self.sip.engine_step(ev, self.clock.now(), self.wall()))
-            self._guarded(type(ev).__name__, step)
-        if self.stats.commands != self._blf_seen:        # lamps change only when the engine acted
-            self._blf_seen = self.stats.commands
-            self.sip.update_blf(self.engine.core)
 
     def _shutdown_media(self) -> None:
         if self.sip is not None:

@@ -24,6 +24,7 @@ from firmware.drivers.sim.si3050 import Si3050Model
 from firmware.drivers.sim.spi import Family, VirtualSpiBus, VirtualSpiDevice
 
 RATE = 8000
+MAX_LAG_S = 5.0      # with `catch_up_s`: audio further behind the clock than this is skipped
 PROSLIC_PARTS = {"si3210": "Si3210", "si3215": "Si3215", "auto": "Si3215"}
 
 
@@ -39,7 +40,8 @@ class VirtualModule:
 
 class VirtualBoard:
     def __init__(self, clock: Clock, modules: list[ModuleConfig], *, country: str = "DE",
-                 block_ms: int = 10, absent_ports: frozenset[int] = frozenset()) -> None:
+                 block_ms: int = 10, absent_ports: frozenset[int] = frozenset(),
+                 catch_up_s: float | None = None) -> None:
         self.clock = clock
         self.country = country
         self.bus = VirtualSpiBus(clock)
@@ -49,6 +51,8 @@ class VirtualBoard:
         self.modules: dict[int, VirtualModule] = {}
         self._t0 = clock.now()
         self._rendered = 0
+        self._catch_up = None if catch_up_s is None else max(self.block, int(catch_up_s * RATE))
+        self.skipped = 0     # samples never rendered: the host fell more than MAX_LAG_S behind
         for m in modules:
             if m.port in absent_ports:
                 continue  # an empty socket: nothing answers on its chip select
@@ -127,9 +131,27 @@ class VirtualBoard:
         fxo.line = fxs.line
 
     # --- time --------------------------------------------------------------------------------
+    @property
+    def lag(self) -> float:
+        """Seconds of line audio not rendered yet (only with `catch_up_s` can this stay above a block)."""
+        return max(0.0, self.clock.now() - self._t0 - self._rendered / RATE)
+
     def advance(self) -> None:
-        """Render the board up to `clock.now()`."""
+        """Render the board up to `clock.now()`.
+
+        With `catch_up_s` (the daemon on a real clock) at most that much per call: on a host slower
+        than real time (software emulation, overload) each call would otherwise have to render all the
+        time the previous one took, and the port loop's steps would grow without bound. The audio then
+        lags the clock and catches up when the load drops; beyond MAX_LAG_S of lag the oldest part is
+        skipped. Hook, ringing and power behaviour is evaluated from the clock, never lags."""
         target = int((self.clock.now() - self._t0) * RATE)
+        if self._catch_up is not None:
+            lag = target - self._rendered
+            if lag > MAX_LAG_S * RATE:
+                skip = lag - int(MAX_LAG_S * RATE)
+                self.skipped += skip
+                self._rendered += skip
+            target = min(target, self._rendered + self._catch_up)
         while self._rendered < target:
             n = min(self.block, target - self._rendered)
             now = self._t0 + (self._rendered + n) / RATE

@@ -49,6 +49,12 @@ class NoTerminal:
     def line_in(self, block: npt.NDArray[np.int16]) -> None:
         return None
 
+    def quiet(self) -> bool:
+        return True
+
+    def quiet_block(self) -> None:
+        return None
+
 
 class VirtualHandset:
     """A telephone plugged into `line`. `hook` is True while the handset is lifted (off-hook)."""
@@ -268,6 +274,16 @@ class VirtualHandset:
         mixed = mic.astype(np.int32)
         mixed[: len(keys)] += keys
         return np.clip(mixed, -32768, 32767).astype(np.int16)
+
+    def quiet(self) -> bool:
+        """Idle on-hook: nothing to send up the line and a block of silence would change nothing here
+        but `quiet_block`'s count (TwoWireLine.exchange's fast path)."""
+        return (not self.hook and self._mic_tone is None and not len(self._mic_queue) and not len(self._keypad)
+                and self._cid.idle)
+
+    def quiet_block(self) -> None:
+        """A block of silence arrived while `quiet`."""
+        self._cid.silent_block()
 
     def line_in(self, block: npt.NDArray[np.int16]) -> None:
         t = self.clock.now()

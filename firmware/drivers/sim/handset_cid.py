@@ -33,6 +33,7 @@ CW_WINDOW_S = 1.5          # how long after CAS the display listens for the FSK 
 MUTE_WITHOUT_ACK_S = 0.1   # a set that does not acknowledge only mutes around CAS
 DUPLICATE_S = 2.0
 FSK_STANDARDS = (CidStandard.BELL202, CidStandard.ETSI_V23)
+QUIET_BLOCKS = 4           # silent on-hook blocks fed to the receivers to flush them; later ones are skipped
 
 Samples = npt.NDArray[np.int16]
 
@@ -124,6 +125,16 @@ class CidDisplay:
     def muted(self, t: float) -> bool:
         return self._cas.confirmed or t < self._mute_until
 
+    @property
+    def idle(self) -> bool:
+        """On-hook silence would only be counted: the receivers are flushed, no call-waiting window."""
+        return not self._cw and self._quiet_blocks >= QUIET_BLOCKS
+
+    def silent_block(self) -> None:
+        """What `on_hook_audio` does with a silent block while `idle`."""
+        self._cw_until = -math.inf
+        self._quiet_blocks += 1
+
     def on_hook_audio(self, block: Samples, t: float) -> None:
         self._end_call_waiting()
         # An on-hook set only hears something in on-hook transmission; a few silent blocks after
@@ -132,7 +143,7 @@ class CidDisplay:
             self._quiet_blocks = 0
         else:
             self._quiet_blocks += 1
-            if self._quiet_blocks > 4:
+            if self._quiet_blocks > QUIET_BLOCKS:
                 return
         for receiver in self._on_hook:
             self._show(receiver.feed(block), t, call_waiting=False)

@@ -49,6 +49,14 @@ class LineEnd(Protocol):
     def line_in(self, block: np.ndarray) -> None: ...
 
 
+def _not_quiet() -> bool:
+    return False
+
+
+def _not_idle(n: int) -> bool:
+    return False
+
+
 class TwoWireLine:
     def __init__(self, clock: Clock, *, name: str = "line", line_ohms: float = 100.0,
                  terminal_ohms: float = 300.0) -> None:
@@ -152,8 +160,19 @@ class TwoWireLine:
 
     # --- audio ---------------------------------------------------------------------------------
     def exchange(self, n: int) -> None:
-        """Carry one block of `n` samples both ways between the ends."""
+        """Carry one block of `n` samples both ways between the ends.
+
+        An idle line (silence both ways: an on-hook set with nothing to send and nothing to show, a line
+        state that passes no audio to it) costs almost nothing: ends that can tell (`quiet` on the terminal
+        end, `idle_block` on the feeding end) do only the block's bookkeeping, with the same result as the
+        full path for silence. Most lines of a PBX are idle most of the time, and the virtual appliance
+        renders them under software emulation."""
         if self.feed_end is None or self.terminal_end is None:
+            return
+        if (self._recording is None and not len(self._inject_down) and not len(self._inject_up)
+                and getattr(self.terminal_end, "quiet", _not_quiet)()
+                and getattr(self.feed_end, "idle_block", _not_idle)(n)):
+            self.terminal_end.quiet_block()   # type: ignore[attr-defined]
             return
         down = self.feed_end.line_out(n)
         up = self.terminal_end.line_out(n)

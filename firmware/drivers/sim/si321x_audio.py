@@ -103,6 +103,21 @@ class AudioPath:
             return np.zeros(n, np.int16)
         return pcm if s.to_set() else np.zeros(n, np.int16)
 
+    def idle(self, n: int, *, enabled: bool, law: g711.Law, tx_count: int, rx_count: int) -> None:
+        """`to_line` + `from_line` for a block that is silence both ways (no loopback, loop open, a line
+        state that passes no audio to the set): the RX slot is consumed, the TX slot gets silence codes."""
+        self._loopback = None
+        self.dtmf_present = False
+        if not enabled:
+            return
+        silence = g711.silence_byte(law)
+        rx = self._slot(rx_count)
+        if rx is not None:
+            self._highway.chip_receive(rx, n, silence)
+        tx = self._slot(tx_count)
+        if tx is not None:
+            self._highway.chip_transmit(tx, bytes([silence]) * n)
+
     def from_line(self, block: Samples, s: AudioSettings) -> str:
         """Take the set's audio; returns the DTMF digits the decoder newly recognised."""
         block = np.asarray(block, dtype=np.int16)
