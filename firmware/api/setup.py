@@ -9,6 +9,7 @@ has a `sip` section. `finish()` leaves a marker so the wizard is not offered aga
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 import typing
@@ -33,14 +34,24 @@ def countries() -> list[dict[str, str]]:
             for c in sorted(COUNTRIES.values(), key=lambda c: c.name)]
 
 
+@functools.cache
+def _all_timezones() -> frozenset[str]:
+    """The system's tz database, scanned once: the scan opens some 600 files, which on a busy box (the port
+    loop holding the GIL between them) made the setup page take seconds; the list does not change while
+    pbxd runs."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def timezones() -> list[str]:
-    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return sorted(z for z in _all_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
 class Setup:
     def __init__(self, config: ConfigService, state_dir: Path) -> None:
         self.config = config
         self.marker = state_dir / "setup-done"
+        if not self.done:
+            _all_timezones()      # scanned at start-up, before the ports keep the box busy
 
     @property
     def done(self) -> bool:
@@ -95,7 +106,7 @@ class Setup:
     # --- steps -----------------------------------------------------------------------------
     def set_country(self, iso: str, timezone: str) -> SaveResult:
         iso = iso.strip().upper()
-        if timezone and timezone not in zoneinfo.available_timezones():
+        if timezone and timezone not in _all_timezones():
             return SaveResult(ok=False, errors={"timezone": f"unknown time zone {timezone!r}"}, general=[],
                               restart=[])
 
