@@ -164,13 +164,27 @@ def install_wheels(rootfs: Path, wheels: list[Path]) -> None:
         run("/usr/bin/python3", "-m", "installer", "--destdir", rootfs, "--prefix", "/usr", w)
 
 
+# The virtual appliance's board: two handsets on two FXS chip models. The simulated lines cost CPU every
+# 10 ms (audio both ways, chip and handset models); under software emulation (QEMU TCG, some 30-40 times
+# slower than the host for this code) the default six-port board needs more than one emulated CPU, and an
+# FXO line with its exchange model costs as much as two FXS lines. Edit `modules` to add ports
+# (`pbxd --explain`).
+APPLIANCE_BOARD = """\
+board:
+  kind: virtual        # the virtual appliance: chip models instead of the telephony board
+  modules:
+  - {port: 1, type: fxs, chip: si3215, cs: 0, reset_gpio: 5, int_gpio: 25, pcm_slot: 0}
+  - {port: 2, type: fxs, chip: si3215, cs: 1, reset_gpio: 6, int_gpio: 25, pcm_slot: 1}
+"""
+
+
 def default_config(arch: str) -> str:
     web = ("web:\n  address: 0.0.0.0\n  http_port: 80\n  https: true\n  https_port: 443\n  redirect_http: true\n")
     head = ("# pbx configuration (pbxd). Keys and allowed values: `pbxd --explain`.\n"
             "# Made by image/mkimage.py for the first boot; the web page edits it from then on.\n")
     from_schema = _schema_version_line()
     if arch == "amd64":
-        board = "board:\n  kind: virtual        # the virtual appliance: chip models instead of the telephony board\n"
+        board = APPLIANCE_BOARD
     else:
         text = (ROOT / "overlays" / "board-config.yaml").read_text()
         board = "".join(line + "\n" for line in text.splitlines() if not line.startswith("#"))

@@ -8,6 +8,7 @@ the same state and the image itself is never written.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -16,11 +17,12 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS.fd")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[@-Z\\-_]|\r")
 
 
 class VmError(AssertionError):
@@ -77,7 +79,7 @@ def debugfs(image: Path, offset: int, *commands: str) -> str:
 
 
 class Vm:
-    def __init__(self, disk: Path, workdir: Path, *, memory_mb: int = 1536, extra_drives: list[Path] = (),
+    def __init__(self, disk: Path, workdir: Path, *, memory_mb: int = 1536, extra_drives: Sequence[Path] = (),
                  name: str = "vm") -> None:
         self.disk = disk
         self.workdir = workdir
@@ -115,17 +117,26 @@ class Vm:
         threading.Thread(target=self._reader, args=(self.proc,), daemon=True).start()
 
     def _reader(self, proc: subprocess.Popen[bytes]) -> None:
+        """Console bytes -> text without terminal escapes. Reads end anywhere, also inside a UTF-8 character
+        or an escape sequence (systemd's status lines are full of them): both are carried to the next read."""
         assert proc.stdout is not None
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pending = ""
         with open(self.log, "ab") as log:
             while True:
-                chunk = proc.stdout.read1(4096)
+                chunk = os.read(proc.stdout.fileno(), 4096)
                 if not chunk:
                     break
                 log.write(chunk)
                 log.flush()
-                text = ANSI.sub("", chunk.decode("utf-8", "replace"))
+                text = pending + decoder.decode(chunk)
+                cut = text.rfind("\x1b")
+                if cut != -1 and len(text) - cut < 32 and not ANSI.match(text, cut):
+                    text, pending = text[:cut], text[cut:]
+                else:
+                    pending = ""
                 with self._lock:
-                    self.output += text
+                    self.output += ANSI.sub("", text)
 
     def kill(self) -> None:
         """Power cut: QEMU is killed at once, nothing is flushed by the guest."""
