@@ -95,10 +95,14 @@ class Api:
         self.bp = backplane
         self.config = ConfigService(backplane.config_file, backplane.current_config, backplane.apply_config)
         self.history = History(backplane.call_records)
-        self.media = MediaFiles(backplane.state_dir)
+        self.media = MediaFiles(backplane.state_dir, self._media_directories)
         self.portal = PortalSettings(backplane.state_dir / "portal.json")
         self._phonebook_lock = threading.Lock()
         self._cpu = CpuMeter()
+
+    def _media_directories(self) -> dict[str, str]:
+        cfg = self.bp.current_config()
+        return {"recordings": cfg.features.recording.directory, "voicemail": cfg.voicemail.directory}
 
     # --- status --------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The user portal's data: recordings and voicemail files (safe paths, who may hear what) and each
 extension's own settings (forwarding, follow-me, voicemail PIN) kept in `portal.json`.
 
-Files live under the state directory: `recordings/` (a call's file named in its call record's
+Files live under the state directory (or where the config's `features.recording.directory` and
+`voicemail.directory` say): `recordings/` (a call's file named in its call record's
 `extra` JSON as {"recording": "<path relative to recordings/>"}, or filed under
 `recordings/<extension>/`) and `voicemail/<extension>/*.wav` (one mailbox per extension). A
 requested path is resolved and must stay inside its folder (no `..`, no absolute paths, no
@@ -19,6 +20,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +53,19 @@ def user_settings(extension: str, raw: dict[str, Any]) -> UserSettings:
 
 
 class MediaFiles:
-    def __init__(self, state_dir: Path) -> None:
+    """`directories()` gives the configured folder of each kind (`features.recording.directory`,
+    `voicemail.directory`): relative ones live in the state directory, absolute ones where they say."""
+
+    def __init__(self, state_dir: Path, directories: Callable[[], dict[str, str]] | None = None) -> None:
         self.state_dir = state_dir
+        self._directories = directories
 
     def base(self, kind: str) -> Path:
         if kind not in KINDS:
             raise ApiError(f"no media kind {kind!r}")
-        return self.state_dir / kind
+        configured = self._directories().get(kind, kind) if self._directories else kind
+        path = Path(configured or kind)
+        return path if path.is_absolute() else self.state_dir / path
 
     def resolve(self, kind: str, relpath: str) -> Path:
         """The file `relpath` inside `kind`'s folder, or ApiError (never a path outside it)."""

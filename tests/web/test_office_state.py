@@ -28,9 +28,9 @@ CONFIG = Config(voicemail=VoicemailConfig(boxes=[MailboxConfig("201")]), time_co
                 inbound=[InboundConfig("fxo:5", "time:office")])
 
 
-def message(state: Path, box: str, name: str) -> None:
+def message(state: Path, box: str, name: str, directory: str = "voicemail") -> None:
     """A new voicemail message as the runtime stores it (WAV + JSON)."""
-    wav = state / "voicemail" / box / f"{name}.wav"
+    wav = state / directory / box / f"{name}.wav"
     write_tone(wav, 2.0)
     wav.with_suffix(".json").write_text(json.dumps({"folder": "new", "caller": "0301234567", "duration_s": 2.0}))
 
@@ -156,6 +156,23 @@ def test_deleting_voicemail_in_the_portal_puts_the_lamp_out(office: Box) -> None
     engine = office.daemon.runtime.engine               # type: ignore[union-attr]
     assert office.daemon.on_runtime(lambda: engine.features.office.boxes.waiting("201")) == (0, 0)  # no stutter
     assert lamp(office, 1) is False                      # the lamp goes out
+
+
+def test_the_portal_finds_messages_where_the_config_keeps_them(tmp_path: Path) -> None:
+    """`voicemail.directory` moved to another disk: the portal lists, plays and deletes the messages there."""
+    state, elsewhere = tmp_path / "state", tmp_path / "usb-disk"
+    message(elsewhere, "201", "msg-9", directory="mail")
+    cfg = Config(voicemail=VoicemailConfig(directory=str(elsewhere / "mail"), boxes=[MailboxConfig("201")]))
+    b = prepare(start_box(state, cfg))
+    try:
+        anna = b.login("anna", USER_PASSWORD)
+        page = anna.get("/portal")
+        assert "msg-9.wav" in page.text
+        assert anna.get("/media/voicemail/201/msg-9.wav").content_type == "audio/wav"
+        anna.post("/portal/voicemail/delete", {"csrf": csrf_of(page), "path": "201/msg-9.wav"}, status=302)
+        assert not (elsewhere / "mail" / "201" / "msg-9.wav").exists()
+    finally:
+        b.daemon.stop()
 
 
 # --- a restart ---------------------------------------------------------------------------------------------
