@@ -187,7 +187,10 @@ class Api:
 
     def portal_update(self, extension: str, values: dict[str, Any]) -> dict[str, Any]:
         """Store an extension's portal settings and hand its PIN, forwarding and follow-me to the call engine."""
-        settings = self.portal.update(extension, values)
+        from firmware.pbx.features.outdial import permitted_for
+        from firmware.pbx.settings import PbxSettings
+        rights = PbxSettings.from_config(self.bp.current_config())
+        settings = self.portal.update(extension, values, lambda ext, number: permitted_for(rights, ext, number))
         self.push_portal(extension)
         return settings
 

@@ -31,6 +31,7 @@ from firmware.pbx.features.control import UserSettings
 KINDS = ("recordings", "voicemail")
 NUMBER = re.compile(r"[0-9+*#]{2,32}")
 PIN = re.compile(r"[0-9]{4,8}")
+INTERNAL = re.compile(r"[0-9]{2,6}")          # an extension, group or menu number (the dial plan's lengths)
 SAFE_PART = re.compile(r"[A-Za-z0-9._-]{1,128}")
 SETTINGS = ("forward_always", "forward_busy", "forward_no_answer", "follow_me", "follow_me_enabled",
             "follow_me_after_s", "follow_me_order")
@@ -143,17 +144,28 @@ class PortalSettings:
         with self._lock:
             return dict(self._load().get(extension, {}))
 
-    def update(self, extension: str, values: dict[str, Any]) -> dict[str, Any]:
+    def update(self, extension: str, values: dict[str, Any],
+               may_call: Callable[[str, str], bool] | None = None) -> dict[str, Any]:
+        """Validate and store; `may_call(extension, number)` says whether the extension may call an
+        outside number itself (its routes and permission class): forwarding and follow-me go no further."""
         clean: dict[str, Any] = {}
+
+        def allowed(key: str, number: str) -> None:
+            if may_call is not None and not INTERNAL.fullmatch(number) and not may_call(extension, number):
+                raise ApiError(f"{key}: extension {extension} may not call {number}, so it cannot forward there")
         for key in ("forward_always", "forward_busy", "forward_no_answer"):
             value = str(values.get(key, "")).strip()
             if value and not NUMBER.fullmatch(value):
                 raise ApiError(f"{key}: a number is digits, +, * or #")
+            if value:
+                allowed(key, value)
             clean[key] = value
         numbers = [n.strip() for n in str(values.get("follow_me", "")).split(",") if n.strip()]
         bad = [n for n in numbers if not NUMBER.fullmatch(n)]
         if bad:
             raise ApiError(f"follow_me: {bad[0]!r} is not a number")
+        for n in numbers:
+            allowed("follow_me", n)
         if len(numbers) > 5:
             raise ApiError("follow_me: at most 5 numbers")
         clean["follow_me"] = ", ".join(numbers)

@@ -176,3 +176,16 @@ def test_portal_settings_are_validated_and_stored_per_extension(box: Box, anna: 
     stored = (box.state / "portal.json").read_text()
     assert "0301234567" in stored and "4711" not in stored                 # the PIN only as a hash
     assert "forwarding-inactive" not in anna.get("/portal").text     # forwarding reaches the engine (issue 8)
+
+
+def test_the_portal_refuses_forwarding_where_the_extension_may_not_call(box: Box, anna: TestApp) -> None:
+    """201 has national rights: forwarding (or follow-me) to an international number would let any caller
+    reach abroad on the office's line, so the portal says no and keeps what was stored."""
+    before = (box.state / "portal.json").read_text() if (box.state / "portal.json").exists() else ""
+    for field, value in (("forward_always", "00048221234567"), ("follow_me", "203, 00048221234567")):
+        form = anna.get("/portal").forms["portal-settings"]
+        form[field] = value
+        r = form.submit(expect_errors=True)
+        assert r.status_int == 400 and "may not call 00048221234567" in r.text, r.text[-800:]
+    after = (box.state / "portal.json").read_text() if (box.state / "portal.json").exists() else ""
+    assert after == before

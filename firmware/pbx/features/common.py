@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from firmware.pbx.core import Core
 from firmware.pbx.legs import LegMachine, Table
-from firmware.pbx.numbering_plans import Permission
 from firmware.pbx.party import PartyKind
 from firmware.pbx.state import Call
 
@@ -40,11 +39,6 @@ def extension_of(core: Core, party: str) -> str:
     """The extension number of a phone party ("" for lines and unknown parties)."""
     p = core.parties.get(party)
     return p.identity().number if p is not None and p.kind is PartyKind.PHONE else ""
-
-
-def permission_of(core: Core, party: str) -> Permission:
-    ext = core.settings.extension(extension_of(core, party))
-    return ext.permission if ext else Permission.INTERNAL
 
 
 def answered_calls(core: Core, party: str) -> list[Call]:

@@ -6,10 +6,11 @@ placed for, and the first free line of the route (FreePBX outbound-route practic
 from __future__ import annotations
 
 from firmware.pbx.core import Core
-from firmware.pbx.features.common import extension_of, permission_of
-from firmware.pbx.numbering_plans import classify
+from firmware.pbx.features.common import extension_of
+from firmware.pbx.numbering_plans import Permission, classify
 from firmware.pbx.party import Party
 from firmware.pbx.routes import RouteChoice
+from firmware.pbx.settings import PbxSettings
 from firmware.pbx.state import Call
 
 
@@ -17,9 +18,21 @@ def choose_route(core: Core, who: str, digits: str, route_index: int | None = No
                  route_name: str = "") -> RouteChoice | None:
     """The route `digits` (as dialled, with the outside prefix) go out on for party `who` ("" = the
     system, e.g. a configured mobile: no permission check); None if no permitted route fits."""
-    settings = core.settings
+    return route_for(core.settings, extension_of(core, who) if who else "", digits, route_index, route_name,
+                     checked=bool(who))
+
+
+def permitted_for(settings: PbxSettings, extension: str, digits: str) -> bool:
+    """May `extension` reach outside number `digits` (its routes and permission class)? A user's own
+    forwarding to an outside number is placed with the rights of the extension that set it."""
+    return route_for(settings, extension, digits, checked=True) is not None
+
+
+def route_for(settings: PbxSettings, number: str, digits: str, route_index: int | None = None,
+              route_name: str = "", *, checked: bool) -> RouteChoice | None:
+    """choose_route by extension number (`checked`: apply its permission class; an unknown number has
+    the internal class only)."""
     table = settings.routes
-    number = extension_of(core, who) if who else ""
     if route_name:
         names = [r.name for r in table.routes]
         route_index = names.index(route_name) + 1 if route_name in names else 0
@@ -35,8 +48,10 @@ def choose_route(core: Core, who: str, digits: str, route_index: int | None = No
         choice = table.find(digits, allowed)
     if choice is None or (allowed is not None and choice.route.name not in allowed):
         return None
-    if who and not choice.allows(permission_of(core, who)):
-        return None
+    if checked:
+        ext = settings.extension(number) if number else None
+        if not choice.allows(ext.permission if ext else Permission.INTERNAL):
+            return None
     return choice
 
 

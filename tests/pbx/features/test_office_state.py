@@ -146,7 +146,7 @@ def test_follow_me_rings_the_desk_phone_alone_then_every_number_with_it() -> Non
     cdr = rig.cdrs()[-1]
     assert cdr.extra["follow_me"] == "201" and cdr.extra["follow_me_answered_by"] == "203"
     assert "group" not in cdr.extra
-    assert rig.engine.features.office.forwarding.taken == [(1, "201", "follow_me")]
+    assert list(rig.engine.features.office.forwarding.taken) == [(1, "201", "follow_me")]
 
 
 def test_the_mobile_answering_gets_the_caller() -> None:
@@ -198,6 +198,33 @@ def test_outside_numbers_the_extension_may_not_call_are_left_out() -> None:
     incoming(rig)
     out = rig.advance(10)
     assert rung(out) == {1, 3} and not of(Seize, out)
+
+
+# --- forwarding to outside numbers: with the rights of the extension that set it ---------------------------
+def forward_rig(permission: str) -> Rig:
+    cfg = Config(extensions=[ExtensionConfig("201", 1, permission=permission), ExtensionConfig("202", 2),
+                             ExtensionConfig("203", 3), ExtensionConfig("204", 4)])
+    rig = Rig(cfg, inbound=[InboundConfig("fxo:5", "201")])
+    rig.engine.office(UserSettings("201", forward_always=MOBILE), rig.now, rig.wall)
+    return rig
+
+
+def test_always_forwarding_to_a_mobile_goes_out_on_a_line() -> None:
+    rig = forward_rig("national")
+    incoming(rig)
+    out = rig.advance(0.01)
+    assert one(Seize, out).port == 6 and not rung(out)
+    assert one(DialDigits, rig.advance(1.0)).digits == "1701234567"
+
+
+def test_an_extension_may_not_forward_where_it_may_not_call() -> None:
+    """A user with internal rights set a mobile (or lost the right after setting it): the call rings the desk
+    phone instead of seizing a line, no toll call on the office's bill."""
+    rig = forward_rig("internal")
+    out = incoming(rig)
+    out += rig.advance(0.01)
+    assert rung(out) == {1} and not of(Seize, out + rig.advance(5))
+    assert list(rig.engine.features.office.forwarding.refused) == [("201", "always", MOBILE)]
 
 
 def test_a_handset_calling_an_extension_with_follow_me() -> None:

@@ -107,7 +107,7 @@ def test_no_answer_forwards_a_direct_call_to_voicemail() -> None:
     out = rig.advance(15)                                               # 202: forward_no_answer_s 15
     assert one(StopRinging, out).port == 2 and said(out, "fxo:5")[0] == "vm_person"
     assert "vm_unavailable" in said(out, "fxo:5")
-    assert rig.engine.features.office.forwarding.taken == [(1, "202", "no_answer")]
+    assert list(rig.engine.features.office.forwarding.taken) == [(1, "202", "no_answer")]
 
 
 def test_busy_forwards_an_internal_call_to_the_busy_greeting() -> None:

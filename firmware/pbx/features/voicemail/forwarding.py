@@ -1,14 +1,17 @@
 """Forwarding of an extension when busy or unanswered: to its mailbox (the box's forward_busy and
 forward_no_answer_s), or to the numbers the user set in the web portal (forward_always/busy/no_answer:
-an extension, group, menu or outside number as the extension would dial it). It works for calls dialled
-directly (internal, inbound lines, SIP: the busy and alerted hooks) and for calls the office features
-route (ReachFlow.forward). A busy hook runs after call waiting: only a call it refused is forwarded.
+an extension, group, menu or outside number as the extension would dial it; an outside number only
+if the extension may call it itself - its routes and permission class -, otherwise its mailbox).
+It works for calls dialled directly (internal, inbound lines, SIP: the busy and alerted hooks) and
+for calls the office features route (ReachFlow.forward). A busy hook runs after call waiting: only a
+call it refused is forwarded.
 The take-over runs on a zero-delay timer, after the flow that offered the call has finished its step.
 With follow-me switched on (firmware.pbx.features.followme) an unanswered extension goes to its
 follow-me numbers first; the no-answer forwarding is where follow-me ends."""
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Protocol
 
 from firmware.config.attendant import parse_destination
@@ -17,6 +20,7 @@ from firmware.contracts.callerid import CallerId
 from firmware.pbx.core import Core
 from firmware.pbx.features.common import extension_of
 from firmware.pbx.features.goto import ReachFlow, Router
+from firmware.pbx.features.outdial import permitted_for
 from firmware.pbx.features.voicemail.boxes import Mailboxes
 from firmware.pbx.state import Call
 
@@ -39,7 +43,8 @@ class Forwarding:
         self.router = router
         self.reach = reach
         self.boxes = boxes
-        self.taken: list[tuple[int, str, str]] = []          # (call, extension, reason) forwarded
+        self.taken: deque[tuple[int, str, str]] = deque(maxlen=100)   # (call, extension, reason), latest
+        self.refused: deque[tuple[str, str, str]] = deque(maxlen=100)  # (extension, reason, number) not permitted
         self.follow_me: FollowMePort | None = None
         reach.forward = self._reach_forward
         reach.ring_time = self.no_answer_s
@@ -53,7 +58,14 @@ class Forwarding:
         number = {"busy": user.forward_busy, "no_answer": user.forward_no_answer,
                   "always": user.forward_always}.get(reason, "") if user is not None else ""
         if number:
-            return number if parse_destination(number).kind == "number" else f"outside:{number}"
+            if parse_destination(number).kind == "number":
+                return number
+            if permitted_for(self.core.settings, extension, number):
+                return f"outside:{number}"
+            self.refused.append((extension, reason, number))   # the extension's rights have shrunk since
+        return self._mailbox(extension, reason)
+
+    def _mailbox(self, extension: str, reason: str) -> str:
         box = self.boxes.box(extension)
         if box is None:
             return ""
