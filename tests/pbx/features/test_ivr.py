@@ -37,7 +37,7 @@ def test_walking_a_two_level_menu_by_dtmf_reaches_the_extension() -> None:
     assert cdr.disposition is Disposition.ANSWERED and cdr.callee_leg == "fxs:2"
     assert [step.get("keys") for step in cdr.extra["ivr"]] == ["1", "1"]
     assert cdr.extra["ivr_outcome"] == "option"
-    assert rig.engine.features.office.menus.visits == [("sales", IvrOutcome.OPTION)]
+    assert list(rig.engine.features.office.menus.visits) == [("sales", IvrOutcome.OPTION)]
 
 
 def test_an_extension_dialled_during_the_greeting_rings_at_once() -> None:
@@ -48,7 +48,7 @@ def test_an_extension_dialled_during_the_greeting_rings_at_once() -> None:
     assert not rung(out)                                                # 20 could still be 201..204
     out = press(rig, 5, "3")
     assert rung(out) == {3}
-    assert rig.engine.features.office.menus.visits == [("main", IvrOutcome.DIRECT_DIAL)]
+    assert list(rig.engine.features.office.menus.visits) == [("main", IvrOutcome.DIRECT_DIAL)]
 
 
 def test_an_ambiguous_number_waits_for_the_inter_digit_time_or_the_end_key() -> None:
@@ -91,7 +91,7 @@ def test_a_wrong_key_says_invalid_and_the_retries_run_out_to_the_fail_destinatio
     prompt_done(rig, "fxo:5")
     out = press(rig, 5, "8")
     assert rung(out) == {1}                                             # fail destination: 201
-    assert rig.engine.features.office.menus.visits == [("sales", IvrOutcome.FAILED)]
+    assert list(rig.engine.features.office.menus.visits) == [("sales", IvrOutcome.FAILED)]
 
 
 def test_timeout_destination_takes_silent_callers_to_the_operator() -> None:
@@ -100,7 +100,7 @@ def test_timeout_destination_takes_silent_callers_to_the_operator() -> None:
     prompt_done(rig, "fxo:5")
     out = rig.advance(MAIN.timeout_s)
     assert rung(out) == {1}
-    assert rig.cdrs() == [] and rig.engine.features.office.menus.visits == [("main", IvrOutcome.TIMEOUT)]
+    assert rig.cdrs() == [] and list(rig.engine.features.office.menus.visits) == [("main", IvrOutcome.TIMEOUT)]
 
 
 def test_back_key_returns_to_the_previous_menu_and_repeat_says_it_again() -> None:

@@ -7,6 +7,8 @@ fail destination takes them when the retries are used up. The choices are kept i
 
 from __future__ import annotations
 
+from collections import deque
+
 from firmware.config.attendant import IvrMenuConfig, parse_destination
 from firmware.pbx.commands import Disposition, HangupSide
 from firmware.pbx.core import Core
@@ -27,7 +29,7 @@ class Menus(PartyFlow):
         self.router = router
         self.dialogues = dialogues
         self.active: dict[int, MenuCall] = {}
-        self.visits: list[tuple[str, IvrOutcome]] = []        # (menu, outcome) of finished visits
+        self.visits: deque[tuple[str, IvrOutcome]] = deque(maxlen=100)        # (menu, outcome) of finished visits
         router.handlers["ivr"] = lambda call, goto: self.start(call, goto.value)
         core.hooks.call_ended.append(self._ended)
 

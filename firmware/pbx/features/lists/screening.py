@@ -8,6 +8,7 @@ destination. Block lists are checked first, then allow lists, then caller routes
 from __future__ import annotations
 
 import enum
+from collections import deque
 from dataclasses import replace
 
 from firmware.config.callers import CallerListConfig
@@ -31,7 +32,7 @@ class Screening:
         self.core = core
         self.router = router
         self.book = book if book is not None else PhoneBook(core)
-        self.results: list[tuple[int, ScreenOutcome, str]] = []
+        self.results: deque[tuple[int, ScreenOutcome, str]] = deque(maxlen=100)
         core.hooks.inbound.append(self._screen)
 
     @property

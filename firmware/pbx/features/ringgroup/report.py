@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,7 +33,7 @@ class GroupReports:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.today: dict[str, list[GroupRecord]] = {}
-        self.sent: list[tuple[str, datetime]] = []          # (group, when) of daily reports
+        self.sent: deque[tuple[str, datetime]] = deque(maxlen=100)          # (group, when) of daily reports
         self.armed: dict[str, str] = {}                     # group -> report time of its pending timer
         self._hooked = False
         if self._reporting():

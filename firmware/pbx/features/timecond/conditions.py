@@ -7,6 +7,7 @@ hands the saved positions back (`RestoreDayNight`), so a restart keeps the offic
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from firmware.config.attendant import Goto, TimeConditionConfig
@@ -35,7 +36,7 @@ class TimeConditions:
         self.core = core
         self.router = router
         self.modes: dict[str, Mode] = {}
-        self.routed: list[tuple[str, Period]] = []           # (condition, period) of routed calls
+        self.routed: deque[tuple[str, Period]] = deque(maxlen=100)           # (condition, period) of routed calls
         router.handlers["time"] = self._route
         core.hooks.office.append(self._command)
         core.hooks.reconfigured.append(lambda c: self._reconfigured())

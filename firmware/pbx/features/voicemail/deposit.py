@@ -7,6 +7,7 @@ the WAV attached, and the box's message-waiting signals follow. A full box says 
 from __future__ import annotations
 
 import enum
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -82,7 +83,7 @@ class Deposits(PartyFlow):
         self.dialogues = dialogues
         self.boxes = boxes
         self.active: dict[int, Deposit] = {}
-        self.stored: list[StoreMessage] = []
+        self.stored: deque[StoreMessage] = deque(maxlen=100)
         router.handlers["voicemail"] = lambda call, goto: self.start(call, goto.value, busy=goto.busy)
         core.hooks.call_ended.append(self._ended)
 
