@@ -24,15 +24,28 @@ def _builds() -> list[dict[str, object]]:
     return out
 
 
+def _disk_size(arch: str, digest: str) -> str:
+    """The disk image's size as a file and the blocks it really uses (sparse: what `dd` writes, what a
+    compressed download carries roughly)."""
+    disk = BUILD / f"{arch}-{digest}" / "disk.img"
+    try:
+        st = disk.stat()
+    except OSError:
+        return "-"
+    return f"{st.st_size / 2**20:.0f} / {st.st_blocks * 512 / 2**20:.0f}"
+
+
 def run() -> str:
     lines = ["## System image", ""]
     builds = _builds()
     if builds:
-        lines += ["| arch | release | build total s | of it mmdebstrap s | file systems + disk s | root fs MiB |",
-                  "|---|---|---|---|---|---|"]
+        lines += ["| arch | release | build total s | of it mmdebstrap s | file systems + disk s | root fs MiB "
+                  "| disk image MiB (file / data in it) |",
+                  "|---|---|---|---|---|---|---|"]
         for b in builds:
             lines.append(f"| {b.get('arch')} | {b.get('release')} | {b.get('seconds_total')} | "
-                         f"{b.get('seconds_mmdebstrap')} | {b.get('seconds_images')} | {b.get('rootfs_mib')} |")
+                         f"{b.get('seconds_mmdebstrap')} | {b.get('seconds_images')} | {b.get('rootfs_mib')} | "
+                         f"{_disk_size(str(b.get('arch')), str(b.get('hash')))} |")
         lines.append("")
         lines.append("mmdebstrap 0 s = the Debian root file system was reused from image/build (cached on the "
                      "package list); a fresh one takes 100-150 s on amd64 here.")
@@ -42,7 +55,10 @@ def run() -> str:
     if timings.exists():
         data = json.loads(timings.read_text())
         lines += ["", "| measurement (QEMU, " + str(data.get("accel", "tcg")) + ") | seconds |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in data.items() if k != "accel"]
+        about = ("accel", "image", "measured", "host load (1 min)")
+        lines += [f"| {k} | {v} |" for k, v in data.items() if k not in about]
+        lines += ["", f"Measured {data.get('measured', '?')} on image {data.get('image', '?')}, host load "
+                      f"{data.get('host load (1 min)', '?')} (the boot test in `make test` records it)."]
     note = ROOT / "image" / "RESULTS.md"
     if note.exists():
         lines += ["", note.read_text().strip()]

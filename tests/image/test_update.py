@@ -89,8 +89,9 @@ def box(service_disk: Path, workdir: Path, bundles: Path) -> Iterator[Vm]:
 def wait_confirmed(vm: Vm, timeout: float = 400) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        state = vm.sh("systemctl show -p ActiveState,Result --value pbx-confirm.service")[1].split()
-        if state and state[0] in ("active", "failed"):
+        # (`systemctl show -p A,B` prints in systemd's own property order, not the order asked for)
+        state = vm.sh("systemctl show -p ActiveState --value pbx-confirm.service")[1].strip()
+        if state in ("active", "failed"):
             return
         time.sleep(3)
     raise AssertionError("pbx-confirm did not finish")
