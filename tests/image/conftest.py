@@ -49,7 +49,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
             elif any(name in item.nodeid for name in CHECK_ONLY) and os.environ.get("PBX_IMAGE_CHECK") != "1":
                 item.add_marker(pytest.mark.skip(reason=(
-                    "the update and power-cut tests reboot the VM a dozen times (about 30 min under software "
+                    "the update and power-cut tests reboot the VM a dozen times (about 45 min under software "
                     "emulation): `make image-check` runs them (PBX_IMAGE_CHECK=1)")))
 
 
