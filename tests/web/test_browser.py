@@ -162,12 +162,14 @@ def test_call_from_the_virtual_board_is_live_on_the_dashboard(site: tuple[Box, s
     wait(browser, lambda d: "202" in d.find_element(By.ID, "calls-body").text, "the call on the dashboard")
     wait(browser, lambda d: any(c["state"] == "connected" for c in box.daemon.api.status()["calls"]), "connected")
     first = browser.find_element(By.ID, "calls-body").text
+    assert "201" in first and "202" in first                     # who calls whom, as the operator sees it
     wait(browser, lambda d: d.find_element(By.ID, "calls-body").text != first, "live duration update")
     shot(browser, "dashboard")
     box.daemon.api.handset(1, "on-hook")
     box.daemon.api.handset(2, "on-hook")
     wait(browser, lambda d: d.find_element(By.ID, "calls-empty").get_attribute("hidden") is None,
          "the call gone from the dashboard")
+    assert "202" not in browser.find_element(By.ID, "calls-body").text
 
 
 def test_attended_transfer_from_the_operator_panel(site: tuple[Box, str], browser: Any) -> None:
@@ -194,6 +196,8 @@ def test_attended_transfer_from_the_operator_panel(site: tuple[Box, str], browse
     wait(browser, lambda d: "ok" in d.find_element(By.ID, "op-result").get_attribute("class"), "transfer confirmed")
     box.wait(lambda: any({"fxs:2", "fxs:3"} <= set(c["parties"]) for c in api.status()["calls"]),
              what="202 talks to 203")
+    (call,) = [c for c in api.status()["calls"] if {"fxs:2", "fxs:3"} <= set(c["parties"])]
+    assert "fxs:1" not in call["parties"]                          # the transferring extension is out of it
     shot(browser, "operator-transfer")
     for port in (1, 2, 3):
         if api.handset_view(port)["off_hook"]:
