@@ -5,7 +5,9 @@ phone book as a CSV file (import by the admin: every row or none; export)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import bottle
 
@@ -44,8 +46,8 @@ def register(app: bottle.Bottle, web: Web) -> None:
         bottle.redirect("/office")
         return ""
 
-    @app.post("/office/prompt")
-    def prompt_upload() -> str:
+    def uploaded(handle: Callable[[Mapping[str, str], bytes, str], dict[str, Any]]) -> tuple[Any, Any, str]:
+        """An admin's file upload handed to `handle(form, data, suffix)`: (session, result, error)."""
         s = web.require("admin")
         web.check_csrf(s)
         form = web.form()
@@ -53,26 +55,23 @@ def register(app: bottle.Bottle, web: Web) -> None:
         try:
             if upload is None:
                 raise ApiError("choose a file")
-            result = api.upload_prompt(form.get("language", ""), form.get("name", ""), upload.file.read(),
-                                       Path(upload.raw_filename or "").suffix)
+            return s, handle(form, upload.file.read(), Path(upload.raw_filename or "").suffix), ""
         except ApiError as exc:
             bottle.response.status = 400
-            return page(s, str(exc))
-        return page(s, result=result)
+            return s, None, str(exc)
+
+    @app.post("/office/prompt")
+    def prompt_upload() -> str:
+        s, result, error = uploaded(lambda form, data, suffix: api.upload_prompt(
+            form.get("language", ""), form.get("name", ""), data, suffix))
+        return page(s, error) if error else page(s, result=result)
 
     @app.post("/office/phonebook")
     def phonebook_import() -> str:
-        s = web.require("admin")
-        web.check_csrf(s)
-        form = web.form()
-        upload = bottle.request.files.get("file")
-        try:
-            if upload is None:
-                raise ApiError("choose a file")
-            result = api.phonebook_import(upload.file.read(), merge=bool(form.get("merge")))
-        except ApiError as exc:
-            bottle.response.status = 400
-            return page(s, str(exc))
+        s, result, error = uploaded(lambda form, data, suffix: api.phonebook_import(
+            data, merge=bool(form.get("merge"))))
+        if error:
+            return page(s, error)
         s.flash.append(f"office.phonebook_imported:{result['entries']}")
         bottle.redirect("/office")
         return ""

@@ -68,17 +68,23 @@ def start_box(state: Path, cfg: Config | None = None, http: str = "127.0.0.1:0")
     return Box(daemon, state, first)
 
 
+def add_staff(b: Box) -> Box:
+    """The admin's changed password, an operator "op" and user "anna" (extension 201)."""
+    users = b.daemon.web.users
+    users.set_password("admin", ADMIN_PASSWORD)
+    users.add("op", "operator", "x")
+    users.set_password("op", USER_PASSWORD)
+    users.add("anna", "user", "x", extension="201")
+    users.set_password("anna", USER_PASSWORD)
+    return b
+
+
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
     """A running box whose admin has changed the first-boot password, with an operator and a user."""
-    b = start_box(tmp_path_factory.mktemp("box"))
+    b = add_staff(start_box(tmp_path_factory.mktemp("box")))
     try:
         users = b.daemon.web.users
-        users.set_password("admin", ADMIN_PASSWORD)
-        users.add("op", "operator", "x")
-        users.set_password("op", USER_PASSWORD)
-        users.add("anna", "user", "x", extension="201")
-        users.set_password("anna", USER_PASSWORD)
         users.add("boris", "user", "x", extension="202")
         users.set_password("boris", USER_PASSWORD)
         yield b

@@ -19,7 +19,7 @@ from firmware.config.model import Config
 from firmware.config.ringgroups import ScheduleWindow
 from firmware.config.voicemail import MailboxConfig, VoicemailConfig
 from tests.runtime.test_voicemail_mail import write_tone
-from tests.web.conftest import ADMIN_PASSWORD, USER_PASSWORD, Box, csrf_of, start_box
+from tests.web.conftest import ADMIN_PASSWORD, USER_PASSWORD, Box, add_staff, csrf_of, start_box
 from webui.i18n import LANGUAGES, translator
 
 OFFICE = TimeConditionConfig(name="office", number="510", hours=[ScheduleWindow("mon-sun", "00:00", "24:00")],
@@ -35,14 +35,7 @@ def message(state: Path, box: str, name: str, directory: str = "voicemail") -> N
     wav.with_suffix(".json").write_text(json.dumps({"folder": "new", "caller": "0301234567", "duration_s": 2.0}))
 
 
-def prepare(b: Box) -> Box:
-    users = b.daemon.web.users
-    users.set_password("admin", ADMIN_PASSWORD)
-    users.add("op", "operator", "x")
-    users.set_password("op", USER_PASSWORD)
-    users.add("anna", "user", "x", extension="201")
-    users.set_password("anna", USER_PASSWORD)
-    return b
+prepare = add_staff
 
 
 @pytest.fixture(scope="module")
