@@ -14,7 +14,7 @@ SCENARIOS = Path(__file__).with_name("scenarios")
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 
 
-@dataclass
+@dataclass(repr=False)
 class SippResult:
     returncode: int
     stdout: str
@@ -27,6 +27,8 @@ class SippResult:
 
     def __str__(self) -> str:
         return f"sipp exit {self.returncode}: {self.stderr[-600:]} {self.stdout[-1200:]}"
+
+    __repr__ = __str__   # pytest prints the repr of an assertion message: show SIPp's own error text
 
 
 def _counters(text: str) -> dict[str, int]:
