@@ -35,7 +35,8 @@ def write_tone_wav(path: Path, freq: float, level_dbm0: float = -10.0, seconds: 
 
 class Baresip:
     def __init__(self, root: Path, ip: str, *, user: str, password: str, registrar: str, domain: str,
-                 tone_hz: float = 900.0) -> None:
+                 tone_hz: float = 900.0, codecs: str = "PCMA,PCMU", transport: str = "udp",
+                 extra_config: tuple[str, ...] = (), account_params: str = "") -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.ip = ip
@@ -46,18 +47,20 @@ class Baresip:
         wav = write_tone_wav(root / "tone.wav", tone_hz)
         rtp = free_port(ip, tcp=False)
         (root / "config").write_text("\n".join([
-            "poll_method epoll", f"net_interface {ip}", f"sip_listen {ip}:{self.sip_port}", "sip_transports udp",
+            "poll_method epoll", f"net_interface {ip}", f"sip_listen {ip}:{self.sip_port}",
+            f"sip_transports {transport}",
             "call_local_timeout 120", "call_max_calls 4",
             "audio_player alsa,null", f"audio_source aufile,{wav}", "audio_alert alsa,null",
             "ausrc_srate 8000", "auplay_srate 8000", "ausrc_channels 1", "auplay_channels 1",
             f"rtp_ports {rtp}-{rtp + 40}", "rtcp_mux no", "jitter_buffer_delay 1-10",
-            f"module_path {MODULES}", "module g711.so", "module aufile.so", "module alsa.so", "module sndfile.so",
+            f"module_path {MODULES}", "module g711.so", "module g722.so", "module aufile.so", "module alsa.so",
+            "module sndfile.so",
             "module_app account.so", "module_app menu.so", "module_app ctrl_tcp.so",
-            f"ctrl_tcp_listen {ip}:{self.ctrl_port}", f"snd_path {self.dumps}", "",
+            f"ctrl_tcp_listen {ip}:{self.ctrl_port}", f"snd_path {self.dumps}", *extra_config, "",
         ]))
         (root / "accounts").write_text(
             f'<sip:{user}@{domain}>;auth_pass={password};outbound="sip:{registrar};lr";regint=60;'
-            "audio_codecs=PCMA,PCMU;answermode=manual\n")
+            f"audio_codecs={codecs};answermode=manual{account_params}\n")
         (root / "contacts").write_text("")
         self.log_path = root / "baresip.log"
         self._log = self.log_path.open("w")
