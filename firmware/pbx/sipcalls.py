@@ -39,7 +39,7 @@ from firmware.pbx.sipmsg import (
     SipTransferred,
 )
 from firmware.pbx.sipparties import SipLegs, SipParty, SipPhase, SipPhoneParty, SipSettings, SipTrunkParty
-from firmware.pbx.sipphone import blind_transfer, far_hold
+from firmware.pbx.sipphone import attended_transfer, blind_transfer, far_hold
 from firmware.pbx.state import Call, FxoLeg
 from firmware.pbx.talk import talk
 
@@ -128,6 +128,8 @@ class SipCalls(PartyFlow):
             far_hold(core, party, core.calls[party.call], event.held)
         elif isinstance(event, SipTransferred):
             core.calls[party.call].extra["transferred_to"] = event.target
+        elif isinstance(event, SipRefer) and event.replaces:
+            attended_transfer(self, party, core.calls[party.call], event)
         elif isinstance(event, SipRefer):
             blind_transfer(self, party, core.calls[party.call], event)
         return out + core.out.take()

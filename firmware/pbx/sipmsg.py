@@ -95,7 +95,8 @@ class SipTransferred(SipEvent):
 @dataclass(frozen=True)
 class SipRefer(SipEvent):
     """An IP phone asks pbxd to transfer its call (REFER, RFC 3515) to `target` (a number here);
-    `replaces` is the Replaces dialog of an attended transfer (RFC 3891), "" for a blind one."""
+    `replaces` is the leg of the call the Replaces header names in an attended transfer (RFC 3891;
+    "?" when it names no call of pbxd's), "" for a blind one."""
 
     target: str
     replaces: str = ""

@@ -266,6 +266,19 @@ class SipAgent:
             raise SipError(f"no SIP call for {leg}")
         return call
 
+    def leg_of_dialog(self, replaces: str) -> str:
+        """The leg whose call is the dialog a Replaces value names (RFC 3891 §3: Call-ID, then the
+        to-tag and from-tag parameters); "" when no call of ours has that Call-ID. The tags are not
+        compared: pjsua2 does not show them, and a Call-ID is unique among our own calls."""
+        call_id = replaces.split(";", 1)[0].strip()
+        for leg, call in self.calls.items():
+            try:
+                if call_id and str(call.getInfo().callIdString) == call_id:
+                    return leg
+            except pj.Error:
+                continue
+        return ""
+
     def hangup(self, leg: str, code: int = 486, reason: str = "") -> None:
         call = self.calls.pop(leg, None)
         if call is not None:

@@ -164,6 +164,8 @@ class SipCall(pj.Call):
             # a phone transfers: the engine does it; pjsua2 must not dial (603, made 202 by the edge)
             prm.statusCode = 603
             user, replaces = refer_target(target)
+            if replaces:        # attended transfer: name the replaced call by its leg ("?" if none)
+                replaces = self.agent.leg_of_dialog(replaces) or "?"
             self.agent.emit(self, SipRefer(self.leg, user, replaces))
             return
         if not self.agent.can_follow_refer(self):
@@ -219,7 +221,8 @@ class SipCall(pj.Call):
             h.hName, h.hValue = name, value
             prm.txOption.headers.append(h)
         prm.txOption.contentType = "message/sipfrag;version=2.0"
-        reason = {200: "OK", 403: "Forbidden", 486: "Busy Here"}.get(code, "Failed")
+        reason = {200: "OK", 403: "Forbidden", 481: "Call/Transaction Does Not Exist",
+                  486: "Busy Here"}.get(code, "Failed")
         prm.txOption.msgBody = f"SIP/2.0 {code} {reason}\r\n"
         self._do("NOTIFY", lambda: self.sendRequest(prm))
 

@@ -190,3 +190,49 @@ def test_a_phone_holding_gives_its_partner_music() -> None:
     assert one(PlayMusic, out).leg == "fxs:1"
     out = rig.sip_event(SipHold("sip:301", False))
     assert one(StopMusic, out).leg == "fxs:1"
+
+
+def _phone_with_two_calls(answer_second: bool) -> SipRig:
+    """Phone 301 talks to handset 1 (holding it), then calls handset 2 as its consultation."""
+    from firmware.pbx.sipmsg import SipHold
+    rig = SipRig()
+    rig.sip_event(SipIncoming("sip:301", caller="301", caller_name="Anna", to="201"))
+    rig.off_hook(1)
+    rig.sip_event(SipHold("sip:301", True))
+    rig.sip_event(SipIncoming("sip:301.2", caller="301", caller_name="Anna", to="202"))
+    if answer_second:
+        rig.off_hook(2)
+    return rig
+
+
+def test_attended_transfer_from_the_phone_connects_its_two_partners() -> None:
+    from firmware.pbx.sipmsg import SipRefer, SipReferStatus
+    rig = _phone_with_two_calls(answer_second=True)
+    out = rig.sip_event(SipRefer("sip:301", "202", replaces="sip:301.2"))
+    assert SipReferStatus("sip:301", 200) in out
+    assert sorted(h.leg for h in of(SipHangup, out)) == ["sip:301", "sip:301.2"]   # BYE on both calls
+    assert Connect("fxs:1", "fxs:2") in out or Connect("fxs:2", "fxs:1") in out
+    assert one(CdrRecord, out).to == "202"                 # the consultation call is over
+    out = rig.on_hook(2)
+    cdr = one(CdrRecord, out)
+    assert cdr.disposition is Disposition.ANSWERED and cdr.extra["transferred_to"] == "202"
+
+
+def test_semi_attended_transfer_lets_the_target_ring_on_for_the_partner() -> None:
+    from firmware.pbx.sipmsg import SipRefer, SipReferStatus
+    rig = _phone_with_two_calls(answer_second=False)
+    out = rig.sip_event(SipRefer("sip:301", "202", replaces="sip:301.2"))
+    assert SipReferStatus("sip:301", 200) in out
+    assert SipHangup("sip:301.2", 487) in out and not of(StopRinging, out)
+    assert any(isinstance(c, PlayTone) and c.leg == "fxs:1" and c.spec.name.endswith("ringback") for c in out)
+    out = rig.off_hook(2)
+    assert Connect("fxs:1", "fxs:2") in out or Connect("fxs:2", "fxs:1") in out
+
+
+def test_attended_transfer_naming_an_unknown_call_changes_nothing() -> None:
+    from firmware.pbx.sipmsg import SipRefer, SipReferStatus
+    rig = _phone_with_two_calls(answer_second=True)
+    out = rig.sip_event(SipRefer("sip:301", "202", replaces="?"))
+    assert out == [SipReferStatus("sip:301", 481)]
+    out = rig.sip_event(SipRefer("sip:301.2", "201", replaces="sip:301.2"))   # its own call: no
+    assert out == [SipReferStatus("sip:301.2", 481)]
