@@ -68,7 +68,9 @@ def consultation(box: Pbxd, net: Net, tmp: Path) -> tuple[SippServer, RtpPeer, s
         frm = re.search(r"^From:.*;tag=([^;>\s]+)", ok.group(0), re.M | re.I)
         return (to.group(1), frm.group(1)) if to and frm else None
 
-    to_tag, from_tag = wait_until(tags, 20, 0.2, "the consultation call was not answered")
+    found = wait_until(tags, 20, 0.2, "the consultation call was not answered")
+    assert found is not None
+    to_tag, from_tag = found
     return call, peer, f"{call_id};to-tag={to_tag};from-tag={from_tag}"
 
 
