@@ -111,13 +111,15 @@ class SipCommand:
 @dataclass(frozen=True)
 class SipDial(SipCommand):
     """INVITE an extension's phones (`trunk` "") or `number` over trunk `trunk`, presenting
-    `caller_number`/`caller_name` (withheld when `privacy`)."""
+    `caller_number`/`caller_name` (withheld when `privacy`); `auto_answer` asks the phones to answer
+    by themselves (paging, intercom)."""
 
     number: str
     trunk: str = ""
     caller_number: str = ""
     caller_name: str = ""
     privacy: bool = False
+    auto_answer: bool = False
 
 
 @dataclass(frozen=True)

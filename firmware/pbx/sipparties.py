@@ -223,7 +223,8 @@ class SipPhoneParty(SipParty):
     def alert(self, call: Call, caller_id: CallerId, cadence: RingCadence | None = None) -> None:
         self.phase, self.call = SipPhase.ALERTING, call.id
         self.core.out.emit(SipDial(self.id, self.ext.number, caller_number=caller_id.number or "",
-                                   caller_name=caller_id.name or ""))
+                                   caller_name=caller_id.name or "",
+                                   auto_answer=bool(call.extra.get("auto_answer"))))
 
 
 class SipTrunkParty(SipParty):

@@ -235,6 +235,12 @@ class SipAgent:
             headers["X-PBX-CallerName"] = cmd.caller_name.replace('"', "'")
         if cmd.privacy:
             headers["X-PBX-Privacy"] = "1"
+        if cmd.auto_answer and not cmd.trunk:
+            # the two ways desk phones are told to answer by themselves (Call-Info answer-after, as
+            # in draft-ietf-sip-answermode practice: Polycom, Yealink, Snom; Alert-Info auto-answer:
+            # Cisco/Grandstream); the edge strips both from every request that does not come from pbxd
+            headers["Call-Info"] = f"<sip:{self.settings.domain}>;answer-after=0"
+            headers["Alert-Info"] = "<http://127.0.0.1/auto-answer>;info=alert-autoanswer;delay=0"
         uri = f"sip:{cmd.number}@{self.settings.domain}"
         log.info("INVITE out: %s to %s %s", cmd.leg, uri, headers)
         call = SipCall(self, cmd.leg, dtmf_mode=self._dtmf.get(cmd.trunk, "auto"))
