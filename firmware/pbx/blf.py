@@ -68,6 +68,8 @@ def dialog_states(core: Core, sources: Iterable[DialogSource] = ()) -> dict[str,
         found = DialogState(state, direction, _remote(core, party.id) if state != IDLE else "")
         if _RANK[found.state] >= _RANK[states.get(number, DialogState()).state]:
             states[number] = found
+    for lamp in core.hooks.busy_lamps:            # features' entities, e.g. park slots
+        states.update({k: v for k, v in lamp(core).items() if isinstance(v, DialogState)})
     for source in sources:
         states.update(source(core))
     return states

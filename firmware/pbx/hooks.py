@@ -11,7 +11,7 @@ tones, timers). Handlers run inside `Engine.handle`/`tick`, so they are sans-IO 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -101,6 +101,7 @@ class Hooks:
     office: list[OfficeHandler] = field(default_factory=list)
     alerted: list[Callable[[Core, Call, str], None]] = field(default_factory=list)  # a dialled phone rings
     reconfigured: list[Callable[[Core], None]] = field(default_factory=list)   # new settings (Engine.reconfigure)
+    busy_lamps: list[Callable[[Core], Mapping[str, object]]] = field(default_factory=list)  # BLF entities (park)
 
     def offer_digit(self, core: Core, party: str, digit: str) -> bool:
         return any(handler(core, party, digit) for handler in self.party_digits)

@@ -1,7 +1,7 @@
 """Busy lamps and message waiting through the box's presence server (Kamailio presence with
 RFC 4235 dialog-info and RFC 3842 message-summary), watched by a SIPp "phone" that subscribes
-with digest: a handset going off-hook shows on the lamp; pbxd's MWI mechanism lights a phone's
-message lamp."""
+with digest: a handset going off-hook shows on the lamp, and so does a call parked on a slot;
+pbxd's MWI mechanism lights a phone's message lamp."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.sip.conftest import sip_section
-from tests.sip.net import Net, free_port
+from tests.sip.net import Net, free_port, wait_until
 from tests.sip.pbxd import Pbxd
 from tests.sip.sipp import SCENARIOS, SippServer
 from tests.sip.test_edge_auth import users_file
@@ -62,6 +62,26 @@ def test_message_waiting_lamp(box: Pbxd, net: Net, tmp_path: Path) -> None:
     try:
         time.sleep(2.0)
         box.ctl("mwi", extension="302", new=2, old=1)
+        result = lamp.wait(30)
+    finally:
+        lamp.stop()
+    assert result.ok, result
+
+
+def test_busy_lamp_of_a_park_slot(box: Pbxd, net: Net, tmp_path: Path) -> None:
+    lamp = watcher(box, tmp_path, net, watch="701", event="dialog", accept="application/dialog-info+xml",
+                   expect="<state>confirmed</state>")
+    try:
+        time.sleep(2.0)
+        box.handset(1, "off-hook")
+        time.sleep(0.5)
+        box.handset(1, "press", "202")
+        wait_until(lambda: box.show(2)["ringing"], 15, 0.2, "handset 2 did not ring")
+        box.handset(2, "off-hook")
+        time.sleep(1.0)
+        box.handset(1, "flash")                     # park the call with handset 2 on the first slot
+        time.sleep(1.0)
+        box.handset(1, "press", "*5")
         result = lamp.wait(30)
     finally:
         lamp.stop()

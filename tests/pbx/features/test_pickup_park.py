@@ -100,6 +100,20 @@ def test_park_by_code_announces_the_slot_and_the_caller_hears_music() -> None:
     assert rig.engine.snapshot(rig.now).features.parked[0].waiting_s == 20.0
 
 
+def test_the_slot_lamp_shows_the_parked_call_until_it_is_retrieved() -> None:
+    from firmware.pbx.blf import dialog_states
+    rig = Rig()
+    assert dialog_states(rig.engine.core)["701"].state == "terminated"
+    parked(rig)
+    lamp = dialog_states(rig.engine.core)
+    assert (lamp["701"].state, lamp["701"].remote) == ("confirmed", "030123456")
+    assert lamp["702"].state == "terminated"
+    rig.on_hook(1)
+    rig.off_hook(3)
+    rig.dial(3, "701")
+    assert dialog_states(rig.engine.core)["701"].state == "terminated"
+
+
 def test_any_phone_retrieves_by_dialling_the_slot() -> None:
     rig = Rig()
     parked(rig)

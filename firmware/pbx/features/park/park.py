@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from firmware.config.features import ParkLotConfig
+from firmware.pbx.blf import CONFIRMED, EARLY, DialogState
 from firmware.pbx.commands import AnswerSource, Disposition, HangupSide
 from firmware.pbx.core import Core
 from firmware.pbx.features.common import drop_call, extension_of, machine, other
@@ -96,6 +97,7 @@ class Park(PartyFlow):
         core.hooks.destination_flows["park_lot"] = self._lot_dialled
         core.hooks.destination_flows["park_slot"] = self._slot_dialled
         core.hooks.features["park"] = self._park_code
+        core.hooks.busy_lamps.append(self.lamps)
 
     # --- lots --------------------------------------------------------------------------------------
     @property
@@ -115,6 +117,17 @@ class Park(PartyFlow):
         """Parked calls in the lots `extension` may see (all of them for "")."""
         names = {lot.name for lot in self.lots if not extension or not lot.members or extension in lot.members}
         return [p for p in self.parked.values() if p.lot in names]
+
+    def lamps(self, core: Core) -> dict[str, DialogState]:
+        """Busy lamps of the slots (RFC 4235 dialog states): a parked call shows confirmed with its
+        caller as the remote party, a call ringing back its parker early, a free slot terminated."""
+        out = {slot: DialogState() for lot in self.lots for slot in lot.slots}
+        for p in self.parked.values():
+            who = core.parties.get(p.parked)
+            remote = who.identity().number if who is not None else ""
+            state = EARLY if p.machine.state is not ParkState.PARKED else CONFIRMED
+            out[p.slot] = DialogState(state, "recipient", remote)
+        return out
 
     def _resolve(self, core: Core, number: str) -> Destination | None:
         for lot in self.lots:
