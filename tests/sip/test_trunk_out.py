@@ -2,7 +2,8 @@
 (407, answered by Kamailio's uac), RFC 4733 digits from the handset's keypad reaching the far end's
 "IVR" (SIPp needs telephone-event in the offer; the digits are read off its RTP port), failover to
 the next trunk when the first answers 503, early media heard before the answer, caller ID sent as
-P-Asserted-Identity, and a REFER from the far end followed to a second far end."""
+P-Asserted-Identity, a REFER from the far end followed to a second far end, and a phone that
+withholds its number reaching the provider anonymous (RFC 3323 "id", the number only in the PAI)."""
 
 from __future__ import annotations
 
@@ -157,3 +158,28 @@ def test_the_far_end_holds_and_resumes_and_the_rtp_watchdog_waits(tmp_path: Path
         box.stop()
     assert result.ok, result          # the box answered recvonly to the hold and sendrecv to the resume
     assert [c["state"] for c in held_calls] == ["connected"]     # not hung up while held
+
+
+def test_a_phone_that_withholds_its_number_reaches_the_provider_anonymous(tmp_path: Path, net: Net,
+                                                                          provider: Provider) -> None:
+    from tests.sip.test_edge_auth import users_file
+    cfg = box_config(net, provider, routes=[{"name": "out", "pattern": "_0X.", "lines": ["trunk:prov"], "strip": 1}])
+    cfg["trunks"][0]["caller_id"] = "4930123"
+    cfg["sip_extensions"] = [{"number": "301", "name": "Anna", "password": "phone-301-secret", "privacy": True}]
+    box = Pbxd(tmp_path / "box", cfg)
+    uas, peer = far_end(net, provider, "uas_withheld.xml")
+    sip = box.config["sip"]
+    inf = users_file(tmp_path / "phone.csv", [("301", "phone-301-secret")])
+    try:
+        wait_until(lambda: box.trunk_state("prov") == "registered", 30, 0.5)
+        phone = SippServer("uac_auth_call.xml", f"{sip['bind']}:{sip['udp_port']}", net.phone, free_port(net.phone),
+                           inf=inf, keys={"rtpport": str(free_port(net.phone, tcp=False))}, timeout_s=40,
+                           extra=["-s", "0301234567", "-d", "2000"])
+        called, calling = phone.wait(40), uas.wait(30)
+        phone.stop()
+    finally:
+        uas.stop()
+        peer.close()
+        box.stop()
+    assert called.ok, called
+    assert calling.ok, calling     # anonymous From, Privacy: id, the trunk's number only in the PAI
