@@ -39,6 +39,11 @@ class ExtensionConfig:
         "highest class of outside numbers it may call: internal < local < national < international "
         "(emergency numbers are always allowed)"))
     call_waiting: bool = field(default=True, metadata=doc("a second call may alert this extension in a call"))
+    caller_id: str = field(default="", metadata=doc(
+        "number presented on outside calls over SIP trunks (a direct-dial number); empty = the trunk's",
+        pattern=r"\+?[0-9]{0,20}"))
+    privacy: bool = field(default=False, metadata=doc(
+        "withhold the number on outside calls over SIP trunks (RFC 3323 id)"))
 
     @property
     def display_name(self) -> str:

@@ -37,6 +37,8 @@ class Extension:
     port: int
     permission: Permission = Permission.NATIONAL
     call_waiting: bool = True
+    caller_id: str = ""            # number presented on SIP trunk calls ("" = the trunk's)
+    privacy: bool = False          # withheld on SIP trunk calls
 
     @property
     def leg(self) -> str:
@@ -143,7 +145,7 @@ class PbxSettings:
         routes = tuple(_route(r) for r in cfg.routes) or default_routes(prefixes, outside, line_ids)
         table = RouteTable(routes, prefixes, line_ids)
         extensions = tuple(Extension(e.number, e.display_name, e.port, Permission.named(e.permission),
-                                     e.call_waiting) for e in cfg.extension_list())
+                                     e.call_waiting, e.caller_id, e.privacy) for e in cfg.extension_list())
         codes = {f.code: FeatureCode(f.code, f.feature, f.argument) for f in n.feature_codes}
         for _path, code, feature in cfg.features.codes():
             codes.setdefault(code, FeatureCode(code, feature, FEATURE_ARGUMENTS[feature]))

@@ -269,6 +269,9 @@ class SipCalls(PartyFlow):
         if isinstance(me, SipPhoneParty):
             identity = Identity(me.ext.caller_id, me.ext.name)
             privacy = me.ext.privacy
+        elif isinstance(me, FxsParty) and (analog := core.settings.extension_at(me.leg.port)) is not None:
+            identity = Identity(analog.caller_id, analog.name)
+            privacy = analog.privacy
         call.flow = SIP_FLOW
         call.line, call.callee = line_id, party.id
         party.dial_out(call, call.to, identity, privacy=privacy)

@@ -40,8 +40,8 @@ routes:
 
 
 class SipRig(Rig):
-    def __init__(self, capacity: int = 4, **kw: Any) -> None:
-        cfg = parse_config(CONFIG)
+    def __init__(self, capacity: int = 4, config: str = CONFIG, **kw: Any) -> None:
+        cfg = parse_config(config)
         super().__init__(cfg, **kw)
         self.sip = SipCalls.install(self.engine, SipSettings.from_config(self.cfg, capacity))
 
@@ -236,3 +236,15 @@ def test_attended_transfer_naming_an_unknown_call_changes_nothing() -> None:
     assert out == [SipReferStatus("sip:301", 481)]
     out = rig.sip_event(SipRefer("sip:301.2", "201", replaces="sip:301.2"))   # its own call: no
     assert out == [SipReferStatus("sip:301.2", 481)]
+
+
+def test_an_analog_extension_presents_its_own_number_or_withholds_it_on_trunk_calls() -> None:
+    rig = SipRig(config=CONFIG.replace("sip_extensions:", """extensions:
+  - {number: '201', port: 1, caller_id: '4930123201'}
+  - {number: '202', port: 2, privacy: true}
+sip_extensions:"""))
+    dials = []
+    for port in (1, 2):
+        rig.off_hook(port)
+        dials.append(one(SipDial, rig.dial(port, "0301234") + rig.advance(5)))
+    assert [(d.caller_number, d.privacy) for d in dials] == [("4930123201", False), ("", True)]
