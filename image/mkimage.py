@@ -224,6 +224,13 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str) -> 
     shutil.copy2(cert, rauc / "keyring.pem")
     (rauc / "system.conf").write_text(rauc_system_conf(arch))
     (rootfs / "etc/fstab").write_text(fstab(arch))
+    if arch == "arm64":   # the Pi firmware's tryboot A/B: RAUC's custom backend and its shutdown hook
+        backend = rootfs / "usr/lib/pbx/rauc-tryboot"
+        shutil.copy2(IMAGE / "pi_tryboot.py", backend)
+        os.chmod(backend, 0o755)
+        shutil.copy2(IMAGE / "pi" / "grow-extended", rootfs / "usr/lib/pbx/grow-extended")
+        shutil.copy2(IMAGE / "pi" / "pbx-tryboot.service", units / "pbx-tryboot.service")
+        run("systemctl", f"--root={rootfs}", "enable", "-q", "pbx-tryboot.service")
     # read-only root: mount points must exist in the image; nothing host-specific or secret in it
     for mountpoint in ("var/lib/pbx", "boot/efi" if arch == "amd64" else "boot/firmware", "run/rauc"):
         (rootfs / mountpoint).mkdir(parents=True, exist_ok=True)
@@ -271,17 +278,13 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str) -> 
 
 def rauc_system_conf(arch: str) -> str:
     spec = ARCH[arch]
-    if arch == "amd64":
-        boot = "bootloader=grub\ngrubenv=/boot/efi/grubenv\n"
-        slots = "".join(f"[slot.rootfs.{i}]\ndevice=/dev/disk/by-partlabel/rootfs-{s.lower()}\ntype=ext4\n"
-                        f"bootname={s}\n\n" for i, s in enumerate("AB"))
-    else:
-        boot = "bootloader=custom\n"
-        slots = "".join(f"[slot.boot.{i}]\ndevice=/dev/disk/by-label/PBXBOOT{s}\ntype=vfat\nparent=rootfs.{i}\n\n"
-                        f"[slot.rootfs.{i}]\ndevice=/dev/disk/by-partlabel/rootfs-{s.lower()}\ntype=ext4\n"
-                        f"bootname={s}\n\n" for i, s in enumerate("AB"))
-        boot += "\n[handlers]\nbootloader-custom-backend=/usr/lib/pbx/rauc-tryboot\n"
-    handlers = "" if arch != "amd64" else "[handlers]\n"
+    if arch != "amd64":
+        from pi import rauc_system_conf as pi_rauc_system_conf   # image/pi.py: MBR, slots by PARTUUID
+        return pi_rauc_system_conf(spec["compatible"])
+    boot = "bootloader=grub\ngrubenv=/boot/efi/grubenv\n"
+    slots = "".join(f"[slot.rootfs.{i}]\ndevice=/dev/disk/by-partlabel/rootfs-{s.lower()}\ntype=ext4\n"
+                    f"bootname={s}\n\n" for i, s in enumerate("AB"))
+    handlers = "[handlers]\n"
     return (f"# RAUC: A/B root file systems, bundles signed by the key whose certificate is keyring.pem\n"
             f"[system]\ncompatible={spec['compatible']}\n{boot}statusfile=/var/lib/pbx/.system/rauc.status\n"
             f"mountprefix=/run/rauc\n\n[keyring]\npath=/etc/rauc/keyring.pem\n\n"
@@ -289,11 +292,14 @@ def rauc_system_conf(arch: str) -> str:
 
 
 def fstab(arch: str) -> str:
-    boot = ("PARTLABEL=esp  /boot/efi  vfat  umask=0077,noatime,nofail  0 2\n" if arch == "amd64" else
-            "LABEL=PBXBOOTSEL  /boot/firmware  vfat  umask=0077,noatime,nofail  0 2\n")
+    if arch == "amd64":
+        boot = ("PARTLABEL=esp  /boot/efi  vfat  umask=0077,noatime,nofail  0 2\n"
+                "PARTLABEL=data  /var/lib/pbx  ext4  defaults,noatime,commit=5  0 2\n")
+    else:                 # MBR has no partition labels: the Pi's autoboot and data partitions by PARTUUID
+        from pi import fstab_boot_and_data
+        boot = fstab_boot_and_data()
     return ("# / is mounted read-only by the kernel command line (each A/B slot is a whole file system)\n"
             f"{boot}"
-            "PARTLABEL=data  /var/lib/pbx  ext4  defaults,noatime,commit=5  0 2\n"
             "tmpfs  /tmp      tmpfs  mode=1777,size=64M,nosuid,nodev  0 0\n"
             "tmpfs  /var/tmp  tmpfs  mode=1777,size=32M,nosuid,nodev  0 0\n"
             f"/var/lib/pbx/.system/log      /var/log          none  {BIND}  0 0\n"
@@ -410,11 +416,7 @@ def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace) -> Path:
                                     ("rootfs-b", GPT_ROOT_X86_64, spec["root_mib"], None),
                                     ("data", GPT_LINUX, spec["data_mib"], out / "data.ext4")])
     else:
-        try:
-            from pi import pi_disk  # type: ignore[import-not-found]  # image/pi.py: Pi boot partitions, MBR
-        except ImportError:
-            sys.exit("mkimage: the Raspberry Pi disk layout (image/pi.py: firmware/boot partitions, tryboot A/B) "
-                     f"is not written yet; the arm64 root file system is in {rootfs}")
+        from pi import pi_disk     # image/pi.py: autoboot + A/B boot partitions (MBR), tryboot
         pi_disk(out, rootfs, spec)
     t_images = time.monotonic() - t1
     info = {"arch": arch, "release": release, "hash": digest, "seconds_total": round(time.monotonic() - started),
