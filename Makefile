@@ -46,8 +46,9 @@ run: setup
 	$(VENV)/bin/pbxd --virtual
 
 lint: setup
-	$(VENV)/bin/ruff check firmware webui tests hil tools
+	$(VENV)/bin/ruff check firmware webui tests hil tools image
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --disallow-untyped-defs image/mkimage.py image/pi.py image/pi_tryboot.py
 	$(VENV)/bin/lint-imports
 
 test: setup lint

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = ROOT / "image"
@@ -39,7 +40,15 @@ COMMON_PACKAGES = [
     "python3-serial", "python3-systemd", "libspandsp2", "sqlite3",
     "kamailio", "kamailio-sqlite-modules", "kamailio-tls-modules",
 ]
-ARCH = {
+class ArchSpec(TypedDict):
+    packages: list[str]
+    compatible: str
+    root_mib: int
+    boot_mib: int
+    data_mib: int
+
+
+ARCH: dict[str, ArchSpec] = {
     "amd64": {"packages": ["linux-image-cloud-amd64", "grub-common"], "compatible": "pbx-box-amd64",
               "root_mib": 1536, "boot_mib": 32, "data_mib": 192},
     "arm64": {"packages": ["linux-image-arm64", "raspi-firmware", "u-boot-tools"], "compatible": "pbx-box-rpi4",
@@ -279,7 +288,7 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str) -> 
 def rauc_system_conf(arch: str) -> str:
     spec = ARCH[arch]
     if arch != "amd64":
-        from pi import rauc_system_conf as pi_rauc_system_conf   # image/pi.py: MBR, slots by PARTUUID
+        from pi import rauc_system_conf as pi_rauc_system_conf  # image/pi.py: MBR, slots by PARTUUID
         return pi_rauc_system_conf(spec["compatible"])
     boot = "bootloader=grub\ngrubenv=/boot/efi/grubenv\n"
     slots = "".join(f"[slot.rootfs.{i}]\ndevice=/dev/disk/by-partlabel/rootfs-{s.lower()}\ntype=ext4\n"
@@ -416,8 +425,9 @@ def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace) -> Path:
                                     ("rootfs-b", GPT_ROOT_X86_64, spec["root_mib"], None),
                                     ("data", GPT_LINUX, spec["data_mib"], out / "data.ext4")])
     else:
-        from pi import pi_disk     # image/pi.py: autoboot + A/B boot partitions (MBR), tryboot
-        pi_disk(out, rootfs, spec)
+        from pi import pi_disk  # image/pi.py: autoboot + A/B boot partitions (MBR), tryboot
+        pi_disk(out, rootfs, {"root_mib": spec["root_mib"], "boot_mib": spec["boot_mib"],
+                              "data_mib": spec["data_mib"]})
     t_images = time.monotonic() - t1
     info = {"arch": arch, "release": release, "hash": digest, "seconds_total": round(time.monotonic() - started),
             "seconds_mmdebstrap": round(t_debootstrap), "seconds_images": round(t_images),
