@@ -141,6 +141,13 @@ class RouteChoiceConfig:
 
 
 @dataclass(frozen=True)
+class WithholdConfig:
+    code: str = field(default="*31", metadata=doc(
+        "this code + an outside number dials it without presenting your number (SIP trunks; emergency "
+        "numbers always present it)", pattern=CODE_SYNTAX, pattern_doc=CODE_DOC))
+
+
+@dataclass(frozen=True)
 class FeaturesConfig:
     hold: HoldConfig = field(default_factory=HoldConfig, metadata=doc("hold, music on hold, flash menu"))
     transfer: TransferConfig = field(default_factory=TransferConfig, metadata=doc("blind and attended transfer"))
@@ -151,6 +158,8 @@ class FeaturesConfig:
     recording: RecordingConfig = field(default_factory=RecordingConfig, metadata=doc("call recording"))
     route_choice: RouteChoiceConfig = field(default_factory=RouteChoiceConfig, metadata=doc(
         "per-extension routes and choosing one per call"))
+    withhold: WithholdConfig = field(default_factory=WithholdConfig, metadata=doc(
+        "withholding your number for one call"))
 
     def codes(self) -> list[tuple[str, str, str]]:
         """(key path, code, feature) of every feature code."""
@@ -158,7 +167,8 @@ class FeaturesConfig:
                 ("pickup.group_code", self.pickup.group_code, "pickup"),
                 ("pickup.directed_code", self.pickup.directed_code, "directed_pickup"),
                 ("park.code", self.park.code, "park"), ("recording.toggle_code", self.recording.toggle_code, "record"),
-                ("route_choice.code", self.route_choice.code, "route_choice")]
+                ("route_choice.code", self.route_choice.code, "route_choice"),
+                ("withhold.code", self.withhold.code, "withhold")]
 
     def numbers(self) -> list[tuple[str, str]]:
         """(key path, number) of everything dialable the features add: groups, lots, slots."""

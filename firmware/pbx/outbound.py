@@ -26,14 +26,17 @@ class OutboundCalls(Flow):
         self._routes: dict[int, Route] = {}
 
     def start(self, leg: FxsLeg, target: OutsideTarget | EmergencyTarget,
-              chosen: RouteChoice | None = None) -> None:
+              chosen: RouteChoice | None = None, *, withhold: bool = False) -> None:
         """Dial out for the handset on `leg`: on the first matching (allowed) route, or on `chosen`
-        (the route choice code; None there means the chosen route does not fit)."""
+        (the route choice code; None there means the chosen route does not fit). `withhold`: this
+        call presents no number on SIP trunks (the withhold code); never for emergency numbers."""
         core = self.core
         me = core.settings.extension_at(leg.port)
         permission = me.permission if me else Permission.INTERNAL
         call = core.new_call(Direction.OUTBOUND, leg.id, from_number=me.number if me else "",
                              from_name=me.name if me else f"Port {leg.port}", dialled=leg.digits)
+        if withhold and not isinstance(target, EmergencyTarget):
+            call.extra["privacy"] = True
         leg.call = call.id
         leg.fire(FxsEvent.NUMBER_COMPLETE)
         routes = core.settings.routes

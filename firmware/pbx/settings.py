@@ -27,7 +27,7 @@ from firmware.telephony.tones import ToneSet
 
 PROMPT_LANGUAGES = ("en", "de", "ru", "pl")
 FEATURE_ARGUMENTS = {"blind_transfer": "digits", "pickup": "none", "directed_pickup": "extension",
-                     "park": "none", "record": "none", "route_choice": "digits"}
+                     "park": "none", "record": "none", "route_choice": "digits", "withhold": "digits"}
 
 
 @dataclass(frozen=True)

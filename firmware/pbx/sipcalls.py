@@ -274,6 +274,7 @@ class SipCalls(PartyFlow):
             privacy = analog.privacy
         call.flow = SIP_FLOW
         call.line, call.callee = line_id, party.id
+        privacy = privacy or bool(call.extra.get("privacy"))      # the withhold code, for this call
         party.dial_out(call, call.to, identity, privacy=privacy)
         if isinstance(me, FxsParty):
             core.play(caller, "ringback")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from firmware.config.store import parse_config
-from firmware.contracts.ports import DigitReceived, StartRinging, StopRinging
+from firmware.contracts.ports import DialDigits, DigitReceived, StartRinging, StopRinging
 from firmware.pbx.commands import CdrRecord, Connect, Disposition, PlayTone
 from firmware.pbx.sipcalls import SipCalls
 from firmware.pbx.sipmsg import (
@@ -248,3 +248,24 @@ sip_extensions:"""))
         rig.off_hook(port)
         dials.append(one(SipDial, rig.dial(port, "0301234") + rig.advance(5)))
     assert [(d.caller_number, d.privacy) for d in dials] == [("4930123201", False), ("", True)]
+
+
+def test_the_withhold_code_hides_the_number_for_one_call_but_never_for_emergency() -> None:
+    rig = SipRig()
+    rig.off_hook(1)
+    first = one(SipDial, rig.dial(1, "*310301234#") + rig.advance(1))
+    assert (first.number, first.privacy) == ("301234", True)
+    rig.on_hook(1)
+    rig.off_hook(1)
+    second = one(SipDial, rig.dial(1, "0301234#") + rig.advance(1))
+    assert not second.privacy                              # only that one call
+    rig.on_hook(1)
+    rig.off_hook(1)
+    out = rig.dial(1, "*31") + rig.advance(10)               # nothing after the code
+    assert not of(SipDial, out)
+    rig.on_hook(1)
+    rig.off_hook(1)
+    out = rig.dial(1, "*31112") + rig.advance(5)            # emergency: out on the line, number shown
+    assert one(DialDigits, out).digits == "112"
+    rig.on_hook(1)
+    assert "privacy" not in rig.cdrs()[-1].extra and rig.cdrs()[-1].to == "112"

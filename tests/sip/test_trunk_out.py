@@ -3,7 +3,8 @@
 "IVR" (SIPp needs telephone-event in the offer; the digits are read off its RTP port), failover to
 the next trunk when the first answers 503, early media heard before the answer, caller ID sent as
 P-Asserted-Identity, a REFER from the far end followed to a second far end, and a phone that
-withholds its number reaching the provider anonymous (RFC 3323 "id", the number only in the PAI)."""
+withholds its number, and a handset that withholds it for one call with the code (*31), reaching
+the provider anonymous (RFC 3323 "id", the number only in the PAI)."""
 
 from __future__ import annotations
 
@@ -183,3 +184,19 @@ def test_a_phone_that_withholds_its_number_reaches_the_provider_anonymous(tmp_pa
         box.stop()
     assert called.ok, called
     assert calling.ok, calling     # anonymous From, Privacy: id, the trunk's number only in the PAI
+
+
+def test_a_handset_withholds_its_number_for_one_call_with_the_code(box: Pbxd, net: Net, provider: Provider) -> None:
+    uas, peer = far_end(net, provider, "uas_withheld.xml")
+    down = SippServer("uas_503.xml", "", *box.bad, calls=1, timeout_s=60)   # type: ignore[attr-defined]
+    try:
+        dial_out(box, "*310301234567")                     # *31: withhold for this call
+        wait_until(lambda: any(c["state"] == "connected" for c in box.ctl("status")["calls"]), 25, 0.2,
+                   "the far end did not answer")
+        box.handset(1, "on-hook")
+        result = uas.wait(30)
+    finally:
+        uas.stop()
+        down.stop()
+        peer.close()
+    assert result.ok, result       # anonymous From, Privacy: id, the trunk's number only in the PAI

@@ -1,7 +1,10 @@
-"""Route choice per call (the operator's "route" selector in our users' brief; Asterisk dial-prefix
-route selection): `*7` + route digit + number dials the number out on that route - digit 1 is the
-first route of the config's list - if the extension may use it (`route_choice.extensions`) and its
-permission class allows the number; the same restriction steers ordinary dialling (outbound.py)."""
+"""Choices a caller makes per outside call. Route choice (the operator's "route" selector in our
+users' brief; Asterisk dial-prefix route selection): `*7` + route digit + number dials the number out
+on that route - digit 1 is the first route of the config's list - if the extension may use it
+(`route_choice.extensions`) and its permission class allows the number; the same restriction steers
+ordinary dialling (outbound.py). Withholding the number for one call (CLIR per call, as ETSI
+EN 300 090's *31# on ISDN/GSM): `*31` + number dials it with no number presented on SIP trunks
+(RFC 3323 "id"); emergency numbers always present it; internal numbers are not dialled this way."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from firmware.pbx.core import Core
 from firmware.pbx.features.common import machine
 from firmware.pbx.features.outdial import choose_route
 from firmware.pbx.legs import Table
-from firmware.pbx.numbering import FeatureTarget, OutsideTarget
+from firmware.pbx.numbering import EmergencyTarget, FeatureTarget, OutsideTarget
 from firmware.pbx.outbound import OutboundCalls
 from firmware.pbx.routes import RouteChoice
 from firmware.pbx.state import FxsLeg
@@ -44,6 +47,7 @@ class RouteChoiceFeature:
         self.core = core
         self.outbound = outbound
         core.hooks.features["route_choice"] = self._code
+        core.hooks.features["withhold"] = self._withhold
 
     def choice(self, phone: str, route_digit: int, number: str) -> RouteChoice | None:
         return choose_route(self.core, phone, number, route_digit)
@@ -62,3 +66,11 @@ class RouteChoiceFeature:
         state.fire(RouteChoiceEvent.CHOSEN)
         self.outbound.start(leg, OutsideTarget(number), chosen)
         return RouteChoiceOutcome.DIALLED
+
+    def _withhold(self, core: Core, leg: FxsLeg, target: FeatureTarget, now: float) -> None:
+        """`*31` + number: the number as if dialled, out without presenting the caller's number."""
+        number = core.settings.plan.finish(target.argument) if target.argument else None
+        if not isinstance(number, OutsideTarget | EmergencyTarget):
+            core.fail(leg, "congestion", sit=core.settings.calls.special_info_tone)
+            return
+        self.outbound.start(leg, number, withhold=True)
