@@ -20,8 +20,12 @@ PASSWORD_LENGTH = 20        # ~119 bits from 62 symbols: far beyond online guess
 
 
 def strong_password(length: int = PASSWORD_LENGTH) -> str:
-    """A random password of letters and digits (easy to type into a phone's web page)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    """A random password of letters and digits, at least one of each (easy to type into a phone's web
+    page; some phones' forms insist on both)."""
+    while True:
+        password = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
 
 
 def token(nbytes: int = 10) -> str:
