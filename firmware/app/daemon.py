@@ -102,6 +102,7 @@ class Daemon:
         self.web: Any = None
         self.edge: Any = None          # the SIP edge (Kamailio child process) when SIP is enabled
         self.sip: Any = None           # SipView: trunk rows, bans and call slots for the API
+        self.edge_calls: Any = None    # EdgeCallImporter: records of the calls Kamailio routes alone
         self._alarms: dict[int, str] = {}
         self.stopping = False
         self._listeners: list[PortEventListener] = []
@@ -151,6 +152,9 @@ class Daemon:
         if sip is not None:
             self.sip.runtime = self.runtime
         self.runtime.start()
+        if self.edge is not None:
+            from firmware.app.sipcompose import start_edge_calls
+            self.edge_calls = start_edge_calls(self.edge, self.runtime, self.cdr)
         self._restore_office()
         started = self.ports.start()
         total = len(self.analog.loop.slots)
@@ -245,6 +249,8 @@ class Daemon:
                 part.stop()
         if self.ports is not None:
             self.ports.stop()          # lines on-hook, handsets' lines open
+        if self.edge_calls is not None:
+            self.edge_calls.stop()     # the last records of Kamailio's own calls, while the runtime runs
         if self.runtime is not None:
             self.runtime.stop()        # bridge torn down, pjsua2 destroyed
         if self.edge is not None:

@@ -7,12 +7,14 @@ registrations per RFC 3261 §10, bans, registered phones, call slots).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from firmware.config.model import Config
+from firmware.edge.acc import EdgeCallImporter, Watermark
 from firmware.edge.edge import SipEdge
+from firmware.pbx.commands import CdrRecord
 from firmware.pbx.engine import Engine
 
 log = logging.getLogger("pbxd")
@@ -29,6 +31,20 @@ def start_edge(cfg: Config, state_dir: Path, *, debug: int | None = None) -> Sip
     edge.prepare()
     edge.start()
     return edge
+
+
+def start_edge_calls(edge: SipEdge, runtime: Any, cdr: Any) -> EdgeCallImporter:
+    """Import the records of the calls Kamailio routes alone into the call records, through the runtime
+    (so CDR listeners see them too); each batch is on disk before the importer moves on."""
+
+    def store(records: Sequence[CdrRecord]) -> None:
+        runtime.call(lambda: runtime.execute(list(records)), timeout=10.0)
+        if cdr is not None:
+            cdr.flush()
+
+    importer = EdgeCallImporter(edge.layout.calls_db, Watermark(edge.layout.calls_mark), store, tz=runtime.tz)
+    importer.start()
+    return importer
 
 
 def sip_factory(cfg: Config, edge: SipEdge, engine: Engine) -> Callable[[Any], Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from firmware.config.model import Config
 from firmware.contracts.errors import SipError
+from firmware.edge.acc import Watermark, create_calls_db, prune_imported
 from firmware.edge.db import SubscriberDb, create_state_db
 from firmware.edge.process import KamailioProcess, check_config, ensure_certificate
 from firmware.edge.render import EdgeLayout, EdgePlan, plan_from_config, render, render_tls
@@ -56,6 +57,10 @@ class SipEdge:
         self.secrets.save()
         SubscriberDb(layout.subscribers_db).write(plan.domain, plan.domain, plan.subscribers, plan.registrations)
         create_state_db(layout.state_db)
+        create_calls_db(layout.calls_db)
+        pruned = prune_imported(layout.calls_db, Watermark(layout.calls_mark))
+        if pruned:
+            log.debug("%d imported edge call record(s) pruned", pruned)
         if plan.sip.tls_port:
             if not self.cfg.sip.tls_cert:
                 ensure_certificate(layout.cert, layout.key, plan.domain)

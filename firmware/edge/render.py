@@ -51,6 +51,16 @@ class EdgeLayout:
         return self.root / "state.sqlite"
 
     @property
+    def calls_db(self) -> Path:
+        """Records of the calls Kamailio routes alone (written by Kamailio, read by pbxd)."""
+        return self.root / "calls.sqlite"
+
+    @property
+    def calls_mark(self) -> Path:
+        """The last of those records pbxd has imported."""
+        return self.root / "calls.imported"
+
+    @property
     def run_dir(self) -> Path:
         """Sockets and pid file; a short path under /tmp when the state directory is too deep for
         Unix socket names (108 bytes)."""
@@ -208,6 +218,7 @@ def render(plan: EdgePlan, layout: EdgeLayout) -> str:
         "PBX_PORT": str(sip.pbx_port),
         "RUN_DIR": str(layout.run_dir), "RPC_SOCK": str(layout.rpc_socket),
         "DB_SUBS": str(layout.subscribers_db), "DB_STATE": str(layout.state_db),
+        "DB_CALLS": str(layout.calls_db),
         "LISTEN": _listen(plan), "NONCE_SECRET": plan.nonce_secret,
         "BAN_FAILS": str(ban.auth_failures), "BAN_WINDOW": str(ban.window_s), "BAN_TIME": str(ban.ban_s),
         "PIKE_UNIT": str(ban.flood_window_s), "PIKE_DENSITY": str(ban.flood_requests),
