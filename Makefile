@@ -65,8 +65,14 @@ overlays: setup
 image: setup overlays
 	$(PY) image/mkimage.py --arch $(or $(ARCH),amd64) $(if $(WHEELS),--wheels $(WHEELS))
 
-# Slow checks outside `make test`: the amd64 VM boot, update and power-cut tests; the arm64 build (PBX_ARM64_WHEELS).
+# Slow checks outside `make test`: the amd64 VM boot, update and power-cut tests; the arm64 build (PBX_ARM64_WHEELS);
+# the arm64 smoke image (no pjsua2, pbxd masked) booted under qemu-system-aarch64 -M virt. The arm64 root file
+# system is built through qemu-user binfmt: binfmt_misc is mounted and qemu-aarch64 enabled first.
 image-check: setup overlays
+	@test -e /proc/sys/fs/binfmt_misc/status || $(SUDO) mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || \
+	  { echo "image-check: cannot mount binfmt_misc (needed to build the arm64 root file system)" >&2; exit 1; }
+	@grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null || $(SUDO) update-binfmts --enable qemu-aarch64 || \
+	  { echo "image-check: cannot enable qemu-aarch64 binfmt (qemu-user-static, binfmt-support installed?)" >&2; exit 1; }
 	PBX_IMAGE_CHECK=1 $(VENV)/bin/pytest -q tests/image
 
 bench: setup

@@ -3,6 +3,13 @@
     python image/mkimage.py --arch amd64                 virtual appliance (GPT: ESP + GRUB, rootfs-a/b, data)
     python image/mkimage.py --arch arm64 --wheels DIR    Raspberry Pi 4 / CM4 SD card (MBR: firmware/boot, a/b, data)
     python image/mkimage.py --bundle OUT.raucb --arch amd64 [--version V]    signed RAUC update bundle
+    python image/mkimage.py --arch arm64 --smoke         (or PBX_ARM64_SMOKE=1) boot smoke test only: the Pi
+                                                         card WITHOUT pjsua2 and with pbxd masked, never a product
+
+The smoke variant exists because no aarch64 pjsua2 wheel can be had here: it is the real arm64 system (kernel,
+initramfs, raspi-firmware, overlays, first boot, fstab/RAUC by PARTUUID, read-only root, data partition) minus
+pjsua2 and the services that need it (pbxd, its console banner). It goes to image/build/arm64-smoke-<hash>/
+smoke-disk.img, carries /etc/pbx-smoke-image and "smoke": true in build.json, and makes no update bundles.
 
 Output goes to image/build/<arch>-<hash>/ where the hash covers everything the image is made of (our
 sources, image/, overlays/, the wheels, the package list, the signing certificate): a second run with
@@ -19,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +62,10 @@ ARCH: dict[str, ArchSpec] = {
     "arm64": {"packages": ["linux-image-arm64", "raspi-firmware", "u-boot-tools"], "compatible": "pbx-box-rpi4",
               "root_mib": 1536, "boot_mib": 256, "data_mib": 192},
 }
+SMOKE_MARKER = "etc/pbx-smoke-image"
+SMOKE_DISK = "smoke-disk.img"
+# units that need pbxd (and so pjsua2): masked in the smoke variant
+SMOKE_MASKED = ("pbxd.service", "pbx-console-password.service")
 # initramfs: only what mounting the root needs (building it under qemu-user is slow with MODULES=most)
 INITRAMFS_MODULES = {
     "amd64": "virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme ext4 crc32c_generic",
@@ -130,9 +142,10 @@ def signing_pair(args: argparse.Namespace) -> tuple[Path, Path]:
     return cert, key
 
 
-def content_hash(arch: str, wheels: list[Path], cert: Path) -> str:
+def content_hash(arch: str, wheels: list[Path], cert: Path, smoke: bool = False) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([arch, COMMON_PACKAGES, ARCH[arch], INITRAMFS_MODULES[arch]]).encode())
+    h.update(json.dumps([arch, COMMON_PACKAGES, ARCH[arch], INITRAMFS_MODULES[arch]]
+                        + (["smoke", list(SMOKE_MASKED)] if smoke else [])).encode())
     for base in ("firmware", "webui", "image", "overlays"):
         for p in sorted((ROOT / base).rglob("*")):
             rel = p.relative_to(ROOT).as_posix()
@@ -149,7 +162,42 @@ def content_hash(arch: str, wheels: list[Path], cert: Path) -> str:
 
 
 # --- root file system -------------------------------------------------------------------------------------
+BINFMT = Path("/proc/sys/fs/binfmt_misc")
+QEMU_BINFMT = {"arm64": "qemu-aarch64", "amd64": "qemu-x86_64"}
+
+
+def host_arch() -> str:
+    return run("dpkg", "--print-architecture", capture_output=True).stdout.strip()
+
+
+def ensure_binfmt(arch: str) -> None:
+    """mmdebstrap runs the foreign architecture's maintainer scripts through qemu-user binfmt: mount binfmt_misc
+    if it is not (fresh machines and containers often lack it) and enable the qemu-user handler."""
+    if arch == host_arch():
+        return
+    name = QEMU_BINFMT[arch]
+    try:
+        if not (BINFMT / "status").exists():
+            run("mount", "-t", "binfmt_misc", "binfmt_misc", BINFMT)
+        if "enabled" not in _read(BINFMT / name):
+            run("update-binfmts", "--enable", name)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        sys.exit(f"mkimage: building the {arch} root file system needs qemu-user binfmt ({name}), and it could "
+                 f"not be set up: {exc}. Install qemu-user-static and binfmt-support, then as root: "
+                 f"`mount -t binfmt_misc binfmt_misc {BINFMT}` and `update-binfmts --enable {name}`.")
+    if "enabled" not in _read(BINFMT / name):
+        sys.exit(f"mkimage: the binfmt handler {name} is not enabled in {BINFMT} (qemu-user-static installed?)")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 def mmdebstrap(arch: str, target: Path) -> None:
+    ensure_binfmt(arch)
     conf = target.parent / f"{target.name}-initramfs.conf"
     conf.write_text("MODULES=list\nCOMPRESS=zstd\n")
     modules = target.parent / f"{target.name}-initramfs-modules"
@@ -209,7 +257,7 @@ def _schema_version_line() -> str:
     return f"version: {CURRENT_VERSION}\n"
 
 
-def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str) -> None:
+def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str, smoke: bool = False) -> None:
     """Our files, units and settings on top of the Debian root file system."""
     shutil.copytree(IMAGE / "rootfs", rootfs, dirs_exist_ok=True, symlinks=True)
     units = rootfs / "etc/systemd/system"
@@ -226,7 +274,13 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str) -> 
     doc.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "README.md", doc / "README.md")
     shutil.copy2(IMAGE / "README.md", doc / "IMAGE.md") if (IMAGE / "README.md").exists() else None
-    (rootfs / "etc/pbx-release").write_text(f"PBX_RELEASE={release}\nPBX_ARCH={arch}\n")
+    (rootfs / "etc/pbx-release").write_text(f"PBX_RELEASE={release}\nPBX_ARCH={arch}\n"
+                                            + ("PBX_VARIANT=smoke\n" if smoke else ""))
+    if smoke:
+        (rootfs / SMOKE_MARKER).write_text(
+            "SMOKE TEST IMAGE - NOT A PRODUCT IMAGE. Built by `image/mkimage.py --arch arm64 --smoke` to boot the\n"
+            "arm64 system under QEMU: it has no pjsua2 (no aarch64 wheel was available), and pbxd and its console\n"
+            f"banner are masked ({', '.join(SMOKE_MASKED)}). It does not make calls. Do not ship or flash it.\n")
     # RAUC: system config and keyring (the public certificate only)
     rauc = rootfs / "etc/rauc"
     rauc.mkdir(parents=True, exist_ok=True)
@@ -264,6 +318,9 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str) -> 
     run(*systemctl, "disable", "-q", "ssh.service")
     run(*systemctl, "mask", "-q", "kamailio.service", "ssh.socket", "apt-daily.timer", "apt-daily-upgrade.timer",
         "e2scrub_reap.service", "e2scrub_all.timer")
+    if smoke:             # no pjsua2: pbxd cannot start, and the banner only shows what pbxd makes
+        run(*systemctl, "disable", "-q", *SMOKE_MASKED)
+        run(*systemctl, "mask", "-q", *SMOKE_MASKED)
     # the data partition starts with the default configuration and the directories bound into /var
     system = data / ".system"
     for sub in ("ssh", "switch", "log", "pre-update"):
@@ -379,18 +436,29 @@ GPT_ROOT_X86_64 = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
 GPT_LINUX = "0FC63DAF-8483-4772-8E79-3D69D8477DE4"
 
 
-def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace) -> Path:
+def variant_name(arch: str, smoke: bool) -> str:
+    return f"{arch}-smoke" if smoke else arch
+
+
+def disk_name(smoke: bool) -> str:
+    return SMOKE_DISK if smoke else "disk.img"
+
+
+def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace, smoke: bool = False) -> Path:
+    """The image directory: disk.img (smoke-disk.img for the smoke variant), rootfs.ext4, build.json."""
     started = time.monotonic()
     cert, _key = signing_pair(args)
     wheel_dir = BUILD / "wheels"
-    wheels = [our_wheel(wheel_dir), pjsua2_wheel(arch, wheels_dir)]
-    digest = content_hash(arch, wheels, cert)
-    out = BUILD / f"{arch}-{digest}"
-    if (out / "disk.img").exists() and (out / "build.json").exists():
-        log(f"up to date: {out / 'disk.img'}")
+    wheels = [our_wheel(wheel_dir)] + ([] if smoke else [pjsua2_wheel(arch, wheels_dir)])
+    digest = content_hash(arch, wheels, cert, smoke)
+    variant = variant_name(arch, smoke)
+    out = BUILD / f"{variant}-{digest}"
+    disk = out / disk_name(smoke)
+    if disk.exists() and (out / "build.json").exists():
+        log(f"up to date: {disk}")
         return out
-    for old in BUILD.glob(f"{arch}-*"):
-        if old != out:
+    for old in BUILD.glob(f"{variant}-*"):   # earlier builds of this variant only (arm64-* also matches smoke)
+        if old != out and re.fullmatch(re.escape(variant) + r"-[0-9a-f]{16}", old.name):
             shutil.rmtree(old, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     rootfs, data = out / "rootfs", out / "data"
@@ -412,7 +480,7 @@ def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace) -> Path:
     data.mkdir()
     release = f"{_project_version()}+{digest[:8]}"
     install_wheels(rootfs, wheels)
-    customize(arch, rootfs, data, cert, release)
+    customize(arch, rootfs, data, cert, release, smoke)
     t1 = time.monotonic()
     spec = ARCH[arch]
     ext4(rootfs, out / "rootfs.ext4", spec["root_mib"], "pbxroot")
@@ -428,12 +496,17 @@ def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace) -> Path:
         from pi import pi_disk  # image/pi.py: autoboot + A/B boot partitions (MBR), tryboot
         pi_disk(out, rootfs, {"root_mib": spec["root_mib"], "boot_mib": spec["boot_mib"],
                               "data_mib": spec["data_mib"]})
+        if smoke:         # never under the product's file name
+            (out / "disk.img").rename(disk)
     t_images = time.monotonic() - t1
     info = {"arch": arch, "release": release, "hash": digest, "seconds_total": round(time.monotonic() - started),
             "seconds_mmdebstrap": round(t_debootstrap), "seconds_images": round(t_images),
-            "rootfs_mib": _du_mib(rootfs), "wheels": [w.name for w in wheels]}
+            "rootfs_mib": _du_mib(rootfs), "wheels": [w.name for w in wheels], "disk": disk.name}
+    if smoke:
+        info.update({"smoke": True, "product": False, "pjsua2": None, "masked_units": list(SMOKE_MASKED),
+                     "note": "boot smoke test image: no pjsua2, pbxd masked; not a product image"})
     (out / "build.json").write_text(json.dumps(info, indent=1))
-    log(f"built {out / 'disk.img'} in {info['seconds_total']} s (mmdebstrap {info['seconds_mmdebstrap']} s)")
+    log(f"built {disk} in {info['seconds_total']} s (mmdebstrap {info['seconds_mmdebstrap']} s)")
     return out
 
 
@@ -473,13 +546,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--signing-key", help="its private key (PEM)")
     p.add_argument("--bundle", type=Path, help="also write a signed RAUC update bundle of the image to this file")
     p.add_argument("--version", default="", help="bundle version (default: the image's release)")
+    p.add_argument("--smoke", action="store_true",
+                   help="arm64 only (also PBX_ARM64_SMOKE=1): boot smoke-test card without pjsua2, pbxd masked; "
+                        "image/build/arm64-smoke-<hash>/smoke-disk.img, never a product image")
     args = p.parse_args(argv)
+    args.smoke = args.smoke or (args.arch == "arm64" and os.environ.get("PBX_ARM64_SMOKE") == "1")
+    if args.smoke and args.arch != "arm64":
+        sys.exit("mkimage: --smoke (PBX_ARM64_SMOKE=1) is for --arch arm64 only (amd64 has its pjsua2 wheel)")
+    if args.smoke and (args.bundle or args.wheels):
+        sys.exit("mkimage: the smoke image makes no update bundles and takes no wheels: it is never a product")
     if os.geteuid() != 0:
         sys.exit("mkimage: run as root (mmdebstrap's root mode keeps file ownership without fakeroot)")
-    if args.arch == "arm64":
+    if args.arch == "arm64" and not args.smoke:
         pjsua2_wheel("arm64", args.wheels)     # exits with the explanation, before any slow step
-    out = build(args.arch, args.wheels, args)
-    print(out / "disk.img")
+    out = build(args.arch, args.wheels, args, args.smoke)
+    print(out / disk_name(args.smoke))
     if args.bundle:
         release = json.loads((out / "build.json").read_text())["release"]
         print(bundle(args.arch, out, args.bundle, args.version or release, args))
