@@ -64,16 +64,19 @@ class EdgeCall:
     hangup: str
 
 
-def create_calls_db(path: Path) -> None:
-    """The table Kamailio writes (WAL journaling, as the other shared files)."""
+def create_calls_db(path: Path) -> bool:
+    """The table Kamailio writes (WAL journaling, as the other shared files); True if it was new (row
+    numbers start again at 1, so an old watermark must go)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=5.0)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
+        new = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'edge_calls'").fetchone() is None
         conn.executescript(SCHEMA)
     finally:
         conn.close()
     os.chmod(path, 0o600)
+    return new
 
 
 def disposition(code: int, cancelled: bool) -> Disposition:

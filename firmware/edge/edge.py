@@ -57,8 +57,10 @@ class SipEdge:
         self.secrets.save()
         SubscriberDb(layout.subscribers_db).write(plan.domain, plan.domain, plan.subscribers, plan.registrations)
         create_state_db(layout.state_db)
-        create_calls_db(layout.calls_db)
-        pruned = prune_imported(layout.calls_db, Watermark(layout.calls_mark))
+        mark = Watermark(layout.calls_mark)
+        if create_calls_db(layout.calls_db):
+            mark.set(0)
+        pruned = prune_imported(layout.calls_db, mark)
         if pruned:
             log.debug("%d imported edge call record(s) pruned", pruned)
         if plan.sip.tls_port:

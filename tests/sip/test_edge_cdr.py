@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +57,7 @@ def records(box: Pbxd) -> list[dict[str, Any]]:
 
 
 def new_record(box: Pbxd, seen: int, what: str) -> dict[str, Any]:
-    rows = wait_until(lambda: len(records(box)) > seen and records(box), 30, 0.2, f"no call record for {what}")
+    rows = wait_until(lambda: records(box)[: len(records(box)) - seen], 30, 0.2, f"no call record for {what}")
     return rows[0]       # newest first
 
 
@@ -120,3 +121,23 @@ def test_unanswered_phone_to_phone_calls_are_in_the_call_history(box: Pbxd,
     assert unanswered["disposition"] == "no_answer"
     assert not any(r["answer"] for r in (busy, cancelled, unanswered))
     assert all(r["billsec"] == 0 for r in (busy, cancelled, unanswered))
+
+
+def test_records_are_imported_once_and_pruned_at_the_next_start(tmp_path: Path) -> None:
+    from firmware.edge.acc import EdgeCallImporter, Watermark, create_calls_db, prune_imported
+    db, mark = tmp_path / "calls.sqlite", Watermark(tmp_path / "calls.imported")
+    assert create_calls_db(db)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute('INSERT INTO edge_calls (src, dst, start, answer, "end", code, hangup)'
+                     " VALUES ('301', '302', 1000.0, 1002.0, 1010.4, 200, 'callee')")
+        conn.execute('INSERT INTO edge_calls (src, dst, start, "end", code, cancelled)'
+                     " VALUES ('302', '301', 1000.0, 1003.0, 487, 1)")
+    conn.close()
+    stored: list[Any] = []
+    importer = EdgeCallImporter(db, mark, stored.extend)
+    assert importer.poll() == 2 and importer.poll() == 0
+    assert [(r.from_number, r.disposition.value, r.duration_s, r.billable_s, r.hangup_side.value) for r in stored] \
+        == [("301", "answered", 10, 8, "callee"), ("302", "cancelled", 3, 0, "caller")]
+    assert EdgeCallImporter(db, Watermark(mark.path), stored.extend).poll() == 0     # after a restart too
+    assert prune_imported(db, mark) == 2 and not create_calls_db(db)
