@@ -1,7 +1,8 @@
 """Paging to IP phones against a real SIP program: a desk phone (SIPp, registered as extension 301)
 in a paging group gets an INVITE that asks it to answer by itself (Call-Info answer-after=0 and
 Alert-Info auto-answer), answers, and hears the pager at once; the analog member of the group rings
-meanwhile. An ordinary call to the same phone asks nothing of the kind."""
+meanwhile. An ordinary call to the same phone asks nothing of the kind, and another phone cannot
+ask it either (the edge strips the request from everything that does not come from pbxd)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ PASSWORD = "phone-301-secret"
 @pytest.fixture
 def box(tmp_path: Path, net: Net) -> Iterator[Pbxd]:
     cfg: dict[str, Any] = {"sip": sip_section(net),
-                           "sip_extensions": [{"number": "301", "name": "Desk", "password": PASSWORD}],
+                           "sip_extensions": [{"number": "301", "name": "Desk", "password": PASSWORD},
+                                              {"number": "302", "name": "Other", "password": PASSWORD + "-302"}],
                            "paging": [{"name": "office", "number": "500", "members": ["301", "202"]}]}
     pbxd = Pbxd(tmp_path / "box", cfg)
     try:
@@ -88,6 +90,29 @@ def test_an_ordinary_call_does_not_ask_the_phone_to_answer(box: Pbxd, net: Net, 
                    "the phone got no INVITE")
         box.handset(1, "on-hook")
     finally:
+        uas.stop()
+        peer.close()
+    invite = re.split(r"\r?\n\r?\n", messages.read_text(errors="replace").split("INVITE sip:", 1)[1], maxsplit=1)[0]
+    assert "From:" in invite and "answer-after" not in invite and "autoanswer" not in invite
+
+
+def test_a_caller_cannot_make_a_phone_answer_by_itself(box: Pbxd, net: Net, tmp_path: Path) -> None:
+    """Only pbxd may ask for auto-answer: another phone's INVITE asking for it (routed by the edge
+    alone, phone to phone) reaches the phone without that request, so it just rings."""
+    messages = tmp_path / "phone.msg"
+    uas, peer = registered_phone(box, net, tmp_path, "phone_autoanswer.xml",
+                                 extra=["-trace_msg", "-message_file", str(messages)])
+    sip = box.config["sip"]
+    inf = users_file(tmp_path / "caller.csv", [("302", PASSWORD + "-302")])
+    rtp = free_port(net.phone2, tcp=False)
+    caller = SippServer("uac_autoanswer_call.xml", f"{sip['bind']}:{sip['udp_port']}", net.phone2,
+                        free_port(net.phone2), inf=inf, keys={"rtpport": str(rtp)}, timeout_s=30,
+                        extra=["-s", "301", "-d", "1000"])
+    try:
+        wait_until(lambda: messages.exists() and "INVITE sip:" in messages.read_text(errors="replace"), 20, 0.2,
+                   "the phone got no INVITE")
+    finally:
+        caller.stop()
         uas.stop()
         peer.close()
     invite = re.split(r"\r?\n\r?\n", messages.read_text(errors="replace").split("INVITE sip:", 1)[1], maxsplit=1)[0]
