@@ -139,7 +139,10 @@ class SipCall(pj.Call):
                 held = media.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD
                 break
         slot = int(audio.getPortId()) if audio is not None else -1
-        changed = slot != self.conf_slot
+        # A re-INVITE (pjsua's codec lock right after the answer, hold, a session refresh) may
+        # recreate the stream on the same bridge slot: pjmedia dropped its links all the same, so
+        # every media update with a stream re-makes them (idempotent), not only a new slot number.
+        changed = slot != self.conf_slot or audio is not None
         self.audio, self.conf_slot = audio, slot
         if changed:
             self.agent.media_changed(self)

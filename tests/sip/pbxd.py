@@ -84,6 +84,18 @@ class Pbxd:
     def show(self, port: int) -> dict[str, Any]:
         return dict(self.ctl("show", port=port))
 
+    def hearing(self, port: int, near_hz: float, timeout: float = 10.0, settle: float = 2.0) -> dict[str, Any]:
+        """What handset `port` hears `settle` seconds after it first heard a tone within 20 Hz of
+        `near_hz` (a stream that has just started may need a moment on a loaded machine, and the
+        level is measured over a window); the last reading if that never came within `timeout`."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if abs(float(self.show(port)["hearing"].get("frequency_hz") or 0.0) - near_hz) < 20:
+                time.sleep(settle)
+                break
+            time.sleep(0.2)
+        return dict(self.show(port)["hearing"])
+
     def records(self) -> list[dict[str, Any]]:
         return list(self.ctl("calls"))
 

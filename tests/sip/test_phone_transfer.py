@@ -8,7 +8,6 @@ the phone's gets NOTIFY 481 and the call goes on."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,8 +90,7 @@ def test_phone_transfers_with_consultation_and_the_handsets_talk(box: Pbxd, net:
         first, second = xfer.wait(60), consult.wait(60)    # each call ended by the box's BYE
         calls = wait_until(lambda: [c for c in box.ctl("status")["calls"] if c["state"] == "connected"], 10, 0.2)
         box.handset(1, "tone", "600")
-        time.sleep(2.0)
-        heard = box.show(2)["hearing"]
+        heard = box.hearing(2, 600)
     finally:
         xfer.stop()
         consult.stop()

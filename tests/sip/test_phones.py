@@ -54,8 +54,7 @@ def test_phone_calls_a_handset_with_caller_id_and_audio_both_ways(box: Pbxd, net
         box.handset(1, "off-hook")
         bs.wait_event("CALL_ESTABLISHED", 10)
         box.handset(1, "tone", "700")
-        time.sleep(2.0)
-        heard = box.show(1)["hearing"]
+        heard = box.hearing(1, 900)
         bs.command("hangup")
         bs.wait_event("CALL_CLOSED", 10)
         far = bs.received_audio()
@@ -79,8 +78,7 @@ def test_handset_calls_the_phone(box: Pbxd, net: Net, tmp_path: Path) -> None:
         incoming = bs.wait_event("CALL_INCOMING", 15)
         bs.command("accept")
         bs.wait_event("CALL_ESTABLISHED", 10)
-        time.sleep(2.0)
-        heard = box.show(2)["hearing"]
+        heard = box.hearing(2, 1100)
         box.handset(2, "on-hook")
         bs.wait_event("CALL_CLOSED", 10)
     finally:
@@ -104,8 +102,7 @@ def test_phone_transfers_its_call_to_another_handset(box: Pbxd, net: Net, tmp_pa
         calls = box.ctl("status")["calls"]
         box.handset(2, "off-hook")
         box.handset(1, "tone", "600")
-        time.sleep(2.0)
-        heard = box.show(2)["hearing"]
+        heard = box.hearing(2, 600)
     finally:
         bs.stop()
     assert [c["parties"] for c in calls] == [["fxs:1", "fxs:2"]]

@@ -62,8 +62,7 @@ def test_phone_over_tls_calls_a_handset_and_is_called_back(box: Pbxd, net: Net, 
         box.handset(1, "off-hook")
         bs.wait_event("CALL_ESTABLISHED", 15)
         box.handset(1, "tone", "700")
-        time.sleep(2.0)
-        heard = box.show(1)["hearing"]
+        heard = box.hearing(1, 900)
         bs.command("hangup")
         bs.wait_event("CALL_CLOSED", 15)
         far = bs.received_audio()
@@ -76,8 +75,7 @@ def test_phone_over_tls_calls_a_handset_and_is_called_back(box: Pbxd, net: Net, 
         incoming = bs.wait_event("CALL_INCOMING", 20)
         bs.command("accept")
         bs.wait_event("CALL_ESTABLISHED", 15)
-        time.sleep(2.0)
-        heard_back = box.show(2)["hearing"]
+        heard_back = box.hearing(2, 900)
         box.handset(2, "on-hook")
         bs.wait_event("CALL_CLOSED", 15)
         log = bs.log()

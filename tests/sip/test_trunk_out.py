@@ -117,8 +117,7 @@ def test_refer_from_the_far_end_moves_the_call(box: Pbxd, net: Net, provider: Pr
     try:
         dial_out(box, "0301234567")
         wait_until(lambda: peer2.remote is not None, 30, 0.2, "the transfer target got no media")
-        time.sleep(1.5)
-        heard = box.show(1)["hearing"]
+        heard = box.hearing(1, 800)
         box.handset(1, "on-hook")
         first, second = uas.wait(30), uas2.wait(30)
     finally:
