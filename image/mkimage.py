@@ -262,7 +262,8 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str, smo
     shutil.copytree(IMAGE / "rootfs", rootfs, dirs_exist_ok=True, symlinks=True)
     units = rootfs / "etc/systemd/system"
     for unit in (IMAGE / "systemd").iterdir():
-        shutil.copy2(unit, units / unit.name)
+        if not (smoke and unit.name in SMOKE_MASKED):     # smoke: not installed at all, masked below
+            shutil.copy2(unit, units / unit.name)
     (rootfs / "usr/share/pbx").mkdir(parents=True, exist_ok=True)
     (rootfs / "usr/share/pbx/pbx.yaml").write_text(default_config(arch))
     (rootfs / "etc/pbx").mkdir(parents=True, exist_ok=True)
@@ -312,14 +313,14 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str, smo
     shadow.write_text("".join(("root:*:" + line.split(":", 2)[2]) if line.startswith("root:") else line
                               for line in shadow.read_text().splitlines(keepends=True)))
     systemctl = ["systemctl", f"--root={rootfs}"]
-    run(*systemctl, "enable", "-q", "pbxd.service", "pbx-firstboot.service", "pbx-console-password.service",
-        "pbx-confirm.service", "pbx-ssh.path", "pbx-ssh.service", "systemd-networkd.service",
-        "systemd-resolved.service", "systemd-timesyncd.service")
+    enable = ["pbxd.service", "pbx-firstboot.service", "pbx-console-password.service", "pbx-confirm.service",
+              "pbx-ssh.path", "pbx-ssh.service", "systemd-networkd.service", "systemd-resolved.service",
+              "systemd-timesyncd.service"]
+    run(*systemctl, "enable", "-q", *[u for u in enable if not (smoke and u in SMOKE_MASKED)])
     run(*systemctl, "disable", "-q", "ssh.service")
     run(*systemctl, "mask", "-q", "kamailio.service", "ssh.socket", "apt-daily.timer", "apt-daily-upgrade.timer",
         "e2scrub_reap.service", "e2scrub_all.timer")
     if smoke:             # no pjsua2: pbxd cannot start, and the banner only shows what pbxd makes
-        run(*systemctl, "disable", "-q", *SMOKE_MASKED)
         run(*systemctl, "mask", "-q", *SMOKE_MASKED)
     # the data partition starts with the default configuration and the directories bound into /var
     system = data / ".system"
@@ -478,7 +479,7 @@ def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace, smoke: b
         shutil.rmtree(d, ignore_errors=True)
     run("cp", "-a", "--reflink=auto", debs, rootfs)
     data.mkdir()
-    release = f"{_project_version()}+{digest[:8]}"
+    release = f"{_project_version()}+{digest[:8]}" + (".smoke" if smoke else "")   # smoke: in every listing
     install_wheels(rootfs, wheels)
     customize(arch, rootfs, data, cert, release, smoke)
     t1 = time.monotonic()
