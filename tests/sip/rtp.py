@@ -1,6 +1,7 @@
-"""An RTP far end for the tests (RFC 3550 framing, G.711 A-law payload 8, RFC 4733 events): it
-answers the media pbxd sends with a tone of its own, keeps what it received as linear audio and
-decodes telephone-events into digits. SIPp does the signalling; this is only the media port."""
+"""An RTP far end for the tests (RFC 3550 framing, G.711 A-law payload 8 or u-law payload 0 as in
+RFC 3551, RFC 4733 events): it answers the media pbxd sends with a tone of its own (or silence),
+keeps what it received as linear audio, decodes telephone-events into digits and sends digits as
+telephone-events of its own. SIPp does the signalling; this is only the media port."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ EVENT_DIGITS = "0123456789*#ABCD"
 
 class RtpPeer:
     def __init__(self, ip: str, port: int, *, tone_hz: float = 1000.0, level_dbm0: float = -10.0,
-                 event_pt: int = 101) -> None:
+                 event_pt: int = 101, payload_type: int = 8) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((ip, port))
         self.sock.settimeout(0.05)
@@ -27,6 +28,11 @@ class RtpPeer:
         self.tone_hz = tone_hz
         self.level = level_dbm0
         self.event_pt = event_pt
+        self.payload_type = payload_type                  # 8 PCMA or 0 PCMU, sent and kept
+        self.law = Law.MULAW if payload_type == 0 else Law.ALAW
+        self.muted = False                                # send silence instead of the tone
+        self._outgoing: list[tuple[int, int, int]] = []   # telephone-events to send: (event, ms, payload type)
+        self._lock = threading.Lock()
         self.remote: tuple[str, int] | None = None
         self.received: list[tuple[float, bytes]] = []     # (arrival, A-law payload)
         self.events: list[tuple[int, int, bool]] = []     # (timestamp, event, end bit)
@@ -52,10 +58,17 @@ class RtpPeer:
                 return
             now = time.monotonic()
             while self.remote is not None and self.sending and now >= next_send:
-                samples = second[pos:pos + frame]
+                with self._lock:
+                    event = self._outgoing.pop(0) if self._outgoing else None
+                if event is not None:
+                    seq = self._send_event(seq, ts, ssrc, *event)
+                    ts += event[1] * 8
+                    next_send = time.monotonic()
+                    break
+                samples = second[pos:pos + frame] * (0 if self.muted else 1)
                 pos = (pos + frame) % 8000
-                header = struct.pack("!BBHII", 0x80, 8, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
-                self.sock.sendto(header + encode(samples, Law.ALAW), self.remote)
+                header = struct.pack("!BBHII", 0x80, self.payload_type, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
+                self.sock.sendto(header + encode(samples, self.law), self.remote)
                 seq, ts, next_send = seq + 1, ts + frame, next_send + 0.02
             if self.remote is None:
                 next_send = time.monotonic()
@@ -68,16 +81,38 @@ class RtpPeer:
         ts = struct.unpack("!I", data[4:8])[0]
         self.payload_types.add(pt)
         payload = data[12 + 4 * (data[0] & 0x0F):]
-        if pt == 8:
+        if pt == self.payload_type:
             self.received.append((time.monotonic(), payload))
         elif pt == self.event_pt and len(payload) >= 4:
             self.events.append((ts, payload[0], bool(payload[1] & 0x80)))
 
     def audio(self, seconds: float) -> np.ndarray:
-        """The last `seconds` of received A-law audio as linear samples."""
+        """The last `seconds` of received G.711 audio as linear samples."""
         since = time.monotonic() - seconds
         chunks = [p for t, p in self.received if t >= since]
-        return decode(b"".join(chunks), Law.ALAW) if chunks else np.zeros(0, dtype=np.int16)
+        return decode(b"".join(chunks), self.law) if chunks else np.zeros(0, dtype=np.int16)
+
+    def send_digit(self, digit: str, duration_ms: int = 100, payload_type: int | None = None) -> None:
+        """Send `digit` as an RFC 4733 telephone-event (instead of the audio while it lasts), with the
+        payload type the receiver's SDP gave telephone-event (RFC 3264 5.1), event_pt if not given."""
+        with self._lock:
+            self._outgoing.append((EVENT_DIGITS.index(digit), duration_ms,
+                                   self.event_pt if payload_type is None else payload_type))
+
+    def _send_event(self, seq: int, ts: int, ssrc: int, event: int, duration_ms: int, pt: int) -> int:
+        """One event as RFC 4733 2.5 describes it: a packet every 20 ms with the same timestamp and a
+        growing duration, the first with the marker bit, the last three with the end bit."""
+        assert self.remote is not None
+        total = duration_ms * 8
+        steps = list(range(160, total, 160)) + [total] * 3
+        for i, duration in enumerate(steps):
+            end = 0x80 if duration == total and i >= len(steps) - 3 else 0
+            header = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | pt, seq & 0xFFFF,
+                                 ts & 0xFFFFFFFF, ssrc)
+            self.sock.sendto(header + struct.pack("!BBH", event, end | 10, duration), self.remote)
+            seq += 1
+            time.sleep(0.02)
+        return seq
 
     def digits(self) -> str:
         """RFC 4733 digits received (one per event, by its timestamp)."""
