@@ -204,7 +204,7 @@ class SipCall(pj.Call):
         prm = pj.CallSendDtmfParam()
         prm.digits = digits
         prm.duration = 100
-        if self.dtmf_mode != "info":
+        if self.dtmf_mode == "rfc4733" or (self.dtmf_mode == "auto" and self._far_takes_events()):
             prm.method = pj.PJSUA_DTMF_METHOD_RFC2833
             try:
                 self.sendDtmf(prm)
@@ -214,6 +214,16 @@ class SipCall(pj.Call):
                     raise SipError(f"{self.leg}: RFC 4733 digits refused: {pj_error_text(exc)}") from exc
         prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
         self._do("INFO digits", lambda: self.sendDtmf(prm))
+
+    def _far_takes_events(self) -> bool:
+        """The far end's SDP answer has telephone-event (RFC 4733 section 7): our stream has a payload
+        type for sending events. Asked first, so "auto" goes to INFO without an error per digit."""
+        if self.audio is None:
+            return False
+        try:
+            return int(self.getStreamInfo(0).audTxEventPt) > 0
+        except pj.Error:
+            return True           # unknown: try RFC 4733, fall back to INFO as before
 
     def refer_status(self, code: int) -> None:
         """NOTIFY the transferring phone how its REFER ended (RFC 3515 2.4.5, message/sipfrag)."""

@@ -1,6 +1,8 @@
 """baresip as an IP phone for the tests: its own config directory (account registering to the box,
 audio from a WAV tone, received audio dumped to WAV by the sndfile filter), driven over ctrl_tcp
-(netstring JSON commands: dial, accept, hangup; events: REGISTER_OK, CALL_INCOMING, ...)."""
+(netstring JSON commands: dial, accept, hangup; events: REGISTER_OK, CALL_INCOMING, ...).
+`codecs` takes baresip's own codec names: "PCMA,PCMU", or "G722/16000/1" for G.722 (baresip 1.0
+does not find "G722" alone and falls back to G.711)."""
 
 from __future__ import annotations
 
