@@ -1,5 +1,6 @@
 """Call records of the calls Kamailio routes alone (IP phone to IP phone, a DID straight to an IP
-phone): Kamailio's accounting for them, imported into pbxd's call records.
+phone, an IP phone out on a trunk-only route): Kamailio's accounting for them, imported into pbxd's
+call records.
 
 Kamailio keeps each such call's data in its dialog (dialog module, `$dlg_var`) from the INVITE and
 writes one row per call to its own SQLite file (`sqlops`, as the `acc` module's CDR engine would,
@@ -32,11 +33,13 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS edge_calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     sip_call_id TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL DEFAULT 'internal',     -- internal (phone to phone), inbound (DID to a phone)
+    kind TEXT NOT NULL DEFAULT 'internal',     -- internal (phone to phone), inbound (DID to a phone), outbound
     src TEXT NOT NULL DEFAULT '',
     src_name TEXT NOT NULL DEFAULT '',
     dst TEXT NOT NULL DEFAULT '',
-    line TEXT NOT NULL DEFAULT '',             -- the trunk of an inbound call
+    line TEXT NOT NULL DEFAULT '',             -- the trunk of an inbound or outbound call
+    route TEXT NOT NULL DEFAULT '',            -- the route of an outbound call
+    dialled TEXT NOT NULL DEFAULT '',          -- the digits an outbound caller dialled
     start REAL NOT NULL DEFAULT 0,             -- Unix time of the INVITE
     answer REAL NOT NULL DEFAULT 0,            -- Unix time of the answer, 0 if none
     "end" REAL NOT NULL DEFAULT 0,
@@ -62,6 +65,8 @@ class EdgeCall:
     code: int
     cancelled: bool
     hangup: str
+    route: str = ""
+    dialled: str = ""
 
 
 def create_calls_db(path: Path) -> bool:
@@ -73,6 +78,10 @@ def create_calls_db(path: Path) -> bool:
         conn.execute("PRAGMA journal_mode=WAL")
         new = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'edge_calls'").fetchone() is None
         conn.executescript(SCHEMA)
+        have = {str(r[1]) for r in conn.execute("PRAGMA table_info(edge_calls)")}
+        for column in ("route", "dialled"):         # a file from before outbound records
+            if column not in have:
+                conn.execute(f"ALTER TABLE edge_calls ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
     finally:
         conn.close()
     os.chmod(path, 0o600)
@@ -107,13 +116,15 @@ def to_record(call: EdgeCall, tz: tzinfo | None = None) -> CdrRecord:
     side = {"caller": HangupSide.CALLER, "callee": HangupSide.CALLEE}.get(call.hangup, HangupSide.SYSTEM)
     if disp is Disposition.CANCELLED:
         side = HangupSide.CALLER
-    inbound = call.kind == "inbound"
+    inbound, outbound = call.kind == "inbound", call.kind == "outbound"
+    direction = Direction.INBOUND if inbound else Direction.OUTBOUND if outbound else Direction.INTERNAL
     return CdrRecord(
-        call_id=call.id, direction=Direction.INBOUND if inbound else Direction.INTERNAL,
+        call_id=call.id, direction=direction,
         start=_when(call.start, tz), answer=_when(call.answer, tz) if answered else None, end=_when(end, tz),
         duration_s=round(end - call.start), billable_s=round(end - call.answer) if answered else 0,
-        from_number=call.src, from_name=call.src_name, to=call.dst, dialled="" if inbound else call.dst,
-        route="inbound" if inbound else "", line=f"trunk:{call.line}" if inbound and call.line else "",
+        from_number=call.src, from_name=call.src_name, to=call.dst,
+        dialled="" if inbound else (call.dialled or call.dst),
+        route="inbound" if inbound else call.route, line=f"trunk:{call.line}" if call.line else "",
         disposition=disp, hangup_side=side, answer_source=AnswerSource.OFF_HOOK if answered else None,
         reason="" if answered else f"SIP {call.code}",
         extra={"routed_by": "edge", "sip_call_id": call.sip_call_id})
@@ -126,13 +137,14 @@ def read_calls(path: Path, after: int, limit: int = 500) -> list[EdgeCall]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
     try:
         rows = conn.execute(
-            'SELECT id, sip_call_id, kind, src, src_name, dst, line, start, answer, "end", code, cancelled, hangup'
-            " FROM edge_calls WHERE id > ? ORDER BY id LIMIT ?", (after, limit)).fetchall()
+            'SELECT id, sip_call_id, kind, src, src_name, dst, line, start, answer, "end", code, cancelled, hangup,'
+            " route, dialled FROM edge_calls WHERE id > ? ORDER BY id LIMIT ?", (after, limit)).fetchall()
     finally:
         conn.close()
     return [EdgeCall(int(r[0]), str(r[1] or ""), str(r[2] or "internal"), str(r[3] or ""), str(r[4] or ""),
                      str(r[5] or ""), str(r[6] or ""), float(r[7] or 0), float(r[8] or 0), float(r[9] or 0),
-                     int(r[10] or 0), bool(r[11]), str(r[12] or "system")) for r in rows]
+                     int(r[10] or 0), bool(r[11]), str(r[12] or "system"), str(r[13] or ""), str(r[14] or ""))
+            for r in rows]
 
 
 class Watermark:

@@ -181,6 +181,11 @@ def direct_out_block(routes: Sequence[DirectRoute], pbx_numbers: Iterable[str], 
         '\t\tsl_send_reply("403", "Forbidden");',
         "\t\texit;",
         "\t}",
+        # a call record of its own (pbxd has no leg in it): caller, number sent, route and trunk
+        '\t$var(ck) = "outbound"; $var(cs) = $au; $var(cn) = ""; $var(cd) = $avp(number); $var(cr) = $var(route);',
+        '\tif ($avp(cname) != $null) { $var(cn) = $avp(cname); }',
+        '\t$var(cdl) = $rU; $var(cl) = $(avp(lines){s.select,0,:});',
+        "\troute(EDGE_CALL);",
         "\troute(TRUNK_OUT);",
         "}",
     ]

@@ -8,6 +8,7 @@ the provider anonymous (RFC 3323 "id", the number only in the PAI)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,3 +200,52 @@ def test_a_handset_withholds_its_number_for_one_call_with_the_code(box: Pbxd, ne
         down.stop()
         peer.close()
     assert result.ok, result       # anonymous From, Privacy: id, the trunk's number only in the PAI
+
+
+def answered_with_sdp(trace: Path) -> bool:
+    """SIPp's message trace has a 200 OK carrying SDP (the INVITE's answer)."""
+    text = trace.read_text(errors="replace") if trace.exists() else ""
+    return "SIP/2.0 200" in text and "application/sdp" in text.split("SIP/2.0 200", 1)[1]
+
+
+def test_a_phone_calling_out_on_a_trunk_only_route_is_in_the_call_history(tmp_path: Path, net: Net,
+                                                                          provider: Provider) -> None:
+    """Kamailio routes that call alone (no pbxd leg, no call slot); its record comes from the edge."""
+    from tests.sip.test_edge_auth import users_file
+    cfg = box_config(net, provider, routes=[{"name": "out", "pattern": "_0X.", "lines": ["trunk:prov"], "strip": 1}])
+    cfg["trunks"][0]["caller_id"] = "4930123"
+    cfg["sip_extensions"] = [{"number": "301", "name": "Anna", "password": "phone-301-secret"}]
+    box = Pbxd(tmp_path / "box", cfg)
+    sip = box.config["sip"]
+    inf = users_file(tmp_path / "phone.csv", [("301", "phone-301-secret")])
+    results = []
+    try:
+        wait_until(lambda: box.trunk_state("prov") == "registered", 30, 0.5)
+        for scenario in ("uas_answer.xml", "uas_503.xml"):
+            uas, peer = far_end(net, provider, scenario)
+            trace = tmp_path / f"{scenario}.msg"
+            phone = SippServer("uac_auth_call.xml", f"{sip['bind']}:{sip['udp_port']}", net.phone,
+                               free_port(net.phone), inf=inf, keys={"rtpport": str(free_port(net.phone, tcp=False))},
+                               timeout_s=40, extra=["-s", "0301234567", "-d", "3000", "-trace_msg",
+                                                    "-message_file", str(trace)])
+            if scenario == "uas_answer.xml":           # answered: the phone got the 200 OK with SDP
+                wait_until(functools.partial(answered_with_sdp, trace), 20, 0.2, "the far end did not answer")
+                slots = int(box.ctl("sip")["slots"]["calls"])
+            results.append((phone.wait(40), uas.wait(30)))
+            phone.stop()
+            uas.stop()
+            peer.close()
+        records = wait_until(lambda: [r for r in box.records() if r["src"] == "301"][:2]
+                             if len([r for r in box.records() if r["src"] == "301"]) >= 2 else [], 30, 0.5,
+                             "no call records for the phone's outside calls")
+    finally:
+        box.stop()
+    answered = results[0]
+    assert answered[0].ok and answered[1].ok, answered
+    assert slots == 0                                # no pjsua2 call slot: Kamailio alone
+    failed, done = records                           # newest first
+    for record in (done, failed):
+        assert (record["direction"], record["line"], record["dst"]) == ("outbound", "trunk:prov", "301234567")
+        assert '"routed_by": "edge"' in record["extra"]
+    assert done["disposition"] == "answered" and done["billsec"] >= 1, done
+    assert failed["disposition"] == "congestion", failed          # the provider's far end said 503
