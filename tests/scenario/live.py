@@ -94,14 +94,14 @@ def tone_level(audio: np.ndarray, block: int = 80, threshold_dbm0: float = -35.0
 
 
 def merge_blips(runs: list[tuple[bool, int]], max_ms: int = 50) -> list[tuple[bool, int]]:
-    """`runs` with every inner run of at most `max_ms` taken out: when a loaded test host delivers a frame
-    late (counted by `make bench`), the buffer underruns, plays silence for it and the tone goes on
-    delayed, so the blip is time inserted into the cadence, not part of it (a very loaded host chops a
-    tone into pieces of 40-50 ms); the shortest segment of any tone plan used here (200 ms) is far
-    longer."""
+    """`runs` with every inner silence of at most `max_ms` taken out: when a loaded test host delivers a
+    frame late (counted by `make bench`), the buffer underruns, plays silence for it and the tone goes
+    on delayed, so the silence is time inserted into the cadence, not part of it (a very loaded host
+    chops a tone into pieces of 40-50 ms). The tone pieces around it stay and join; the shortest
+    silence of any tone plan used here (200 ms) is far longer."""
     out: list[tuple[bool, int]] = []
     for i, (on, ms) in enumerate(runs):
-        if 0 < i < len(runs) - 1 and ms <= max_ms and out:
+        if 0 < i < len(runs) - 1 and not on and ms <= max_ms and out:
             continue
         if out and out[-1][0] == on:
             out[-1] = (on, out[-1][1] + ms)

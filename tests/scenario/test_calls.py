@@ -31,7 +31,8 @@ def live(tmp_path: Path) -> Iterator[LiveRig]:
 
 
 def whole_runs(audio, threshold: float = -35.0) -> list[tuple[bool, int]]:
-    # blips of <= 30 ms (a hiccup of a loaded host) folded away; then the partial first/last runs dropped
+    # silences of <= 50 ms inside a tone (a hiccup of a loaded host) taken out; then the partial
+    # first/last runs dropped
     return merge_blips(on_off_ms(audio, threshold_dbm0=threshold))[1:-1]
 
 
@@ -70,7 +71,7 @@ def test_internal_call_end_to_end(live: LiveRig) -> None:
     live.wait(6.5)
     ringback = live.earpiece(1, 6.0)
     assert abs(tone_at(ringback)[0] - 425) < 5
-    assert_cadence(ringback, 1000, 4000)                      # ringback 1 s on, 4 s off
+    assert_cadence(ringback, 1000, 4000, tol=100)             # ringback 1 s on, 4 s off
     bursts = h2.ring_bursts(since=rang_at - 1.0)
     assert abs((bursts[0][1] - bursts[0][0]) * 1000 - 1000) < 40  # the bell rings with the German cadence
     shown = h2.display[-1].caller_id
