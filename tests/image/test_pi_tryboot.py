@@ -181,13 +181,16 @@ def test_marking_the_committed_slot_bad_switches_to_the_other_good_slot(box: Box
 
 
 def test_bad_arguments_and_a_broken_autoboot_file_are_errors_not_guesses(box: Box) -> None:
-    box.rauc("set-primary", "C", ok=False)
+    before = (box.autoboot / "autoboot.txt").read_text()
+    box.rauc("set-primary", "C", ok=False)             # each one exits non-zero (checked in rauc())
     box.rauc("set-state", "A", "maybe", ok=False)
     box.rauc("frobnicate", ok=False)
+    assert (box.autoboot / "autoboot.txt").read_text() == before     # and changed nothing
+    assert box.rauc("get-primary") == "A"
     (box.autoboot / "autoboot.txt").write_text("[all]\nboot_partition=7\n")
-    box.rauc("get-primary", ok=False)
+    assert box.rauc("get-primary", ok=False) == ""     # no slot guessed from a foreign partition
     (box.autoboot / "autoboot.txt").unlink()
-    box.rauc("get-primary", ok=False)
+    assert box.rauc("get-primary", ok=False) == ""
 
 
 def test_the_backend_writes_the_same_autoboot_txt_as_the_image() -> None:
