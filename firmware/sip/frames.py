@@ -44,11 +44,16 @@ def _vector_span(vec: Any) -> tuple[int, int]:
     return int(begin), int(end) - int(begin)
 
 
+_array_types: dict[int, Any] = {}
+
+
 def _int16_view(address: int, nbytes: int) -> npt.NDArray[np.int16]:
     if nbytes <= 0:
         return np.zeros(0, dtype=np.int16)
-    raw = (ctypes.c_char * nbytes).from_address(address)
-    return np.frombuffer(memoryview(raw), dtype=np.int16, count=nbytes // 2)
+    kind = _array_types.get(nbytes)
+    if kind is None:            # one ctypes array type per frame size, made once
+        kind = _array_types.setdefault(nbytes, ctypes.c_char * nbytes)
+    return np.frombuffer(kind.from_address(address), dtype=np.int16)
 
 
 def _self_check() -> tuple[bool, str]:

@@ -19,6 +19,7 @@ import pjsua2 as pj
 
 from firmware.contracts.errors import SipError
 from firmware.sip.endpoint import MediaEndpoint, pj_error_text
+from firmware.sip.threadstate import pin_current_thread
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ class CallbackPort(pj.AudioMediaPort):
         self.errors = 0
 
     def onFrameRequested(self, frame: Any) -> None:
+        pin_current_thread()
         try:
             self._on_requested(frame)
         except Exception as exc:
             self._failed("onFrameRequested", exc)
 
     def onFrameReceived(self, frame: Any) -> None:
+        pin_current_thread()
         try:
             self._on_received(frame)
         except Exception as exc:
