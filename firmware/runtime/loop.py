@@ -157,8 +157,10 @@ class Runtime:
             self.endpoint.poll(int(wait * 1000))
         else:
             self._wake.wait(wait)
-        self._wake.clear()
-        self._drain()
+        if self._wake.is_set():         # (clear() takes the Event's lock: only when needed)
+            self._wake.clear()
+        if not self._inbox.empty():     # (get_nowait on an empty queue raises: costly 200 times a second)
+            self._drain()
         self._office_poll()
         if self.sip is not None:
             self._sip_events()
