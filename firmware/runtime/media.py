@@ -65,7 +65,8 @@ class MediaSide:
     def __init__(self, endpoint: MediaEndpoint, ports: list[int]) -> None:
         self.endpoint = endpoint
         self.bridge = Bridge(endpoint)
-        self.analog = {p: AnalogPortMedia(endpoint, p) for p in ports}
+        # on the bridge only while connected: idle handsets cost the bridge clock nothing
+        self.analog = {p: AnalogPortMedia(endpoint, p, on_demand=True) for p in ports}
         router = MediaRouter()
         for media in self.analog.values():
             router.add(media)
@@ -151,6 +152,7 @@ class MediaSide:
         active = {port for port, media in self.analog.items()
                   if self.bridge.sources_of(media) or self.bridge.sinks_of(media)}
         self.router.active = frozenset(active)
+        self.bridge.release_idle(media for port, media in self.analog.items() if port not in active)
 
     def connections(self) -> list[tuple[str, str]]:
         return self.bridge.connections()

@@ -7,6 +7,12 @@ pjmedia behaviour relied on: the bridge asks a port for audio only while someone
 it, and hands every port a frame on every tick, of type NONE when nothing transmits to it.
 So a port that nobody listens to keeps only its freshest audio (no stale backlog when a
 connection starts), and `to_line` returns None when nothing is connected.
+
+With `on_demand=True` the port is on the bridge only while it has connections: the bridge
+calls every port it holds on every tick (`onFrameReceived` with NONE for an idle one), and
+each of those calls enters Python, so eight idle handsets cost the clock thread 800 Python
+entries a second for nothing. `Bridge` calls `bridge_idle()` when a node's last connection
+goes; the next `audio_media()` puts the port back (a new slot).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import numpy.typing as npt
 
 from firmware.contracts.errors import SipError
 from firmware.sip.endpoint import MediaEndpoint
-from firmware.sip.frames import FRAME_TYPE_AUDIO, FRAME_TYPE_NONE, FrameWriter, frame_reader
+from firmware.sip.frames import FrameWriter, typed_reader
 from firmware.sip.mediaport import CallbackPort, create_port
 from firmware.sip.ringbuf import RingBuffer
 
@@ -57,7 +63,7 @@ class AnalogPortMedia:
 
     def __init__(self, endpoint: MediaEndpoint, port: int, *, name: str | None = None,
                  jitter_frames: int = 0, max_jitter_frames: int = 4, capacity_frames: int = 8,
-                 trim_window: int = 50) -> None:
+                 trim_window: int = 50, on_demand: bool = False) -> None:
         frame = endpoint.frame_samples
         self.port = port
         self.name = name or f"analog{port}"
@@ -70,7 +76,7 @@ class AnalogPortMedia:
         # far longer than any clock stall the rings are meant to ride through.
         self._idle_s = _IDLE_S
         self._writer = FrameWriter(frame)
-        self._read = frame_reader()
+        self._read = typed_reader()
         self._silence: Samples = np.zeros(frame, dtype=np.int16)
         self._last_request = 0.0
         self._last_fed = 0.0
@@ -80,9 +86,17 @@ class AnalogPortMedia:
         self._primed = False            # a frame was delivered since the line became active
         self._out_primed = False        # to_line delivered bridge audio since the connection began
         self.reset_counters()
-        self._port: CallbackPort | None = create_port(endpoint, self.name, self._on_requested,
-                                                      self._on_received)
+        self._endpoint = endpoint
+        self._on_demand = on_demand
+        self._closed = False
+        self._errors_before = 0         # callback errors of ports this node had before (on demand)
+        self.attaches = 0               # times the port was put on the bridge
+        self._port: CallbackPort | None = None if on_demand else self._attach()
         endpoint.adopt(self)
+
+    def _attach(self) -> CallbackPort:
+        self.attaches += 1
+        return create_port(self._endpoint, self.name, self._on_requested, self._on_received)
 
     def reset_counters(self) -> None:
         self.frames_requested = self.frames_delivered = self.frames_late = 0
@@ -93,21 +107,39 @@ class AnalogPortMedia:
 
     # --- MediaNode ---------------------------------------------------------------------------
     def audio_media(self) -> Any:
-        if self._port is None:
+        if self._closed:
             raise SipError(f"media port {self.name} is closed")
+        if self._port is None:          # on demand: back on the bridge (owner thread)
+            self._port = self._attach()
         return self._port
 
     @property
     def closed(self) -> bool:
-        return self._port is None
+        return self._closed
+
+    @property
+    def on_bridge(self) -> bool:
+        return self._port is not None
+
+    def bridge_idle(self) -> None:
+        """The bridge dropped this node's last connection: leave the bridge if on demand (owner thread)."""
+        if self._on_demand and not self._closed:
+            self._detach()
+
+    def _detach(self) -> None:
+        port, self._port = self._port, None
+        if port is not None:
+            self._errors_before += port.errors
+            port.destroy()
+        self._bridge_audio = False
 
     def close(self) -> None:
         """Remove the port from the bridge and drop every pjsua2 reference (owner thread)."""
-        port, self._port = self._port, None
-        if port is not None:
-            port.destroy()
-            self._writer.release()
-        self._bridge_audio = False
+        if self._closed:
+            return
+        self._detach()
+        self._closed = True
+        self._writer.release()
 
     # --- port thread ---------------------------------------------------------------------------
     def from_line(self, samples: npt.NDArray[np.int16]) -> None:
@@ -150,7 +182,7 @@ class AnalogPortMedia:
             self.frames_delivered += 1
             self._primed = True
             return
-        frame.type = FRAME_TYPE_NONE
+        # (the frame stays of type NONE: pjsua2 hands a fresh one each tick)
         if not fed:
             self._primed = False
         elif self._primed:
@@ -163,19 +195,20 @@ class AnalogPortMedia:
             if gap > self.max_tick_gap:
                 self.max_tick_gap = gap
         self._last_tick = now
-        if frame.type != FRAME_TYPE_AUDIO:
+        samples = self._read(frame)
+        if samples is None:
             self._bridge_audio = False
             return
         self._bridge_audio = True
         self.frames_received += 1
         if now - self._last_drained > self._idle_s:   # the port thread is not draining
             self._out.discard_to(self._out.target, count=False)
-        self._out.write(self._read(frame))
+        self._out.write(samples)
 
     # --- status ------------------------------------------------------------------------------
     def stats(self) -> AnalogPortStats:
         a, b = self._in.stats(), self._out.stats()
-        errors = self._port.errors if self._port is not None else 0
+        errors = self._errors_before + (self._port.errors if self._port is not None else 0)
         return AnalogPortStats(self.frames_requested, self.frames_delivered, self.frames_late,
                                self.frames_received, a.overruns, a.trimmed, b.overruns,
                                self.out_underruns, b.trimmed, self.max_tick_gap * 1000.0, errors)

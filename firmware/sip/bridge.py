@@ -5,7 +5,8 @@ sources into one sink are mixed (with automatic level reduction only when the su
 since pjsua2 2.15 connect/disconnect/remove are queued and applied at the next bridge tick;
 removing a port from the bridge drops its connections. A connection to a port that was
 removed would hit a pjlib assertion (an abort), so nodes must raise instead of handing out
-a dead port, and this class forgets connections of nodes that are gone.
+a dead port, and this class forgets connections of nodes that are gone. A node with a
+`bridge_idle()` method is told when its last connection goes (it may leave the bridge).
 
 Every method runs on the pjsua2 owner thread (or another registered thread).
 """
@@ -72,6 +73,16 @@ class Bridge:
             src_media.stopTransmit(dst_media)
         except pj.Error as exc:
             raise SipError(f"disconnect {src.name} -> {dst.name}: {pj_error_text(exc)}") from exc
+        finally:
+            self._maybe_idle(src)
+            self._maybe_idle(dst)
+
+    def _maybe_idle(self, node: MediaNode) -> None:
+        if any(node is s or node is d for s, d in self._edges.values()):
+            return
+        idle = getattr(node, "bridge_idle", None)
+        if idle is not None:
+            idle()
 
     # --- two way -----------------------------------------------------------------------------
     def connect(self, a: MediaNode, b: MediaNode) -> None:
@@ -110,6 +121,12 @@ class Bridge:
         was replaced, e.g. a SIP call's stream was re-created: pjmedia dropped the links itself)."""
         for key in [k for k, (s, d) in self._edges.items() if s is node or d is node]:
             del self._edges[key]
+
+    def release_idle(self, nodes: Iterable[MediaNode]) -> None:
+        """Tell each of `nodes` that has no connection left that it is idle (after `forget`, whose
+        caller usually reconnects the partners at once, so it does not do this itself)."""
+        for node in nodes:
+            self._maybe_idle(node)
 
     def clear(self) -> None:
         """Undo every connection (e.g. before shutdown)."""

@@ -24,7 +24,7 @@ import pjsua2 as pj
 from firmware.contracts.errors import SipError
 from firmware.contracts.tones import ToneSpec
 from firmware.sip.endpoint import MediaEndpoint, pj_error_text
-from firmware.sip.frames import FRAME_TYPE_NONE, FrameWriter
+from firmware.sip.frames import FrameWriter
 from firmware.sip.mediaport import CallbackPort, create_port, destroy_now, ignore_frame
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,9 @@ class TonePlayer:
     """A bridge port that plays one ToneSpec at a time (a `MediaNode`); owner thread only.
 
     The generator runs on the bridge clock thread; `play`/`stop` just swap the reference
-    (generators free their spandsp state when the last reference goes).
+    (generators free their spandsp state when the last reference goes). The port is on the
+    bridge only while something listens (made by `audio_media()`, dropped by `bridge_idle()`):
+    an idle port still costs a Python call per bridge tick.
     """
 
     def __init__(self, endpoint: MediaEndpoint, name: str = "tone", *,
@@ -57,7 +59,9 @@ class TonePlayer:
         self._n = endpoint.frame_samples
         self._gen: ToneSource | None = None
         self._writer = FrameWriter(self._n)
-        self._port: CallbackPort | None = create_port(endpoint, name, self._on_requested, ignore_frame)
+        self._endpoint = endpoint
+        self._closed = False
+        self._port: CallbackPort | None = None
         endpoint.adopt(self)
 
     def play(self, spec: ToneSpec) -> None:
@@ -77,22 +81,32 @@ class TonePlayer:
     def _on_requested(self, frame: Any) -> None:
         gen = self._gen
         if gen is None or gen.done:
-            frame.type = FRAME_TYPE_NONE
-            return
+            return                      # (the frame stays of type NONE)
         self._writer.samples[:] = gen.generate(self._n)
         self._writer.commit(frame)
 
     def audio_media(self) -> Any:
-        if self._port is None:
+        if self._closed:
             raise SipError(f"tone player {self.name} is closed")
+        if self._port is None:
+            self._port = create_port(self._endpoint, self.name, self._on_requested, ignore_frame)
         return self._port
 
-    def close(self) -> None:
-        self._gen = None
+    @property
+    def on_bridge(self) -> bool:
+        return self._port is not None
+
+    def bridge_idle(self) -> None:
+        """Nothing listens any more: leave the bridge (owner thread)."""
         port, self._port = self._port, None
         if port is not None:
             port.destroy()
-            self._writer.release()
+
+    def close(self) -> None:
+        self._gen = None
+        self._closed = True
+        self.bridge_idle()
+        self._writer.release()
 
 
 def _ignore_eof() -> None:
