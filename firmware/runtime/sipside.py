@@ -205,7 +205,8 @@ class SipSide:
                            "max_tick_gap_ms": round(st.max_tick_gap_ms, 1)}
         threads = {t.name: t.native_id for t in threading.enumerate() if t.native_id is not None}
         return {"calls": self.agent.active_calls, "max_calls": self.agent.max_calls,
-                "refused": self.agent.refused, "legs": legs, "ports": ports, "threads": threads}
+                "refused": self.agent.refused, "lost": self.agent.lost_calls, "legs": legs, "ports": ports,
+                "threads": threads}
 
     def close(self) -> None:
         if self.blf is not None:

@@ -11,6 +11,7 @@ owner thread; events collect in `events` until the runtime takes them with `take
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ log = logging.getLogger("pbxd.sip")
 
 CODEC_IDS = {"PCMA": "PCMA/8000/1", "PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}
 DEFAULT_CODECS = ("PCMA", "PCMU", "G722")
+CHECK_S = 1.0           # how often check_calls() looks for calls pjsua2 let go silently
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class SipAgent:
         self.refused = 0                             # INVITEs refused for want of a call slot
         self._codecs = dict(settings.trunk_codecs)
         self._dtmf = dict(settings.trunk_dtmf)
+        self._next_check = 0.0
+        self.lost_calls = 0                          # calls check_calls() found gone
 
     # --- life cycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -151,9 +155,32 @@ class SipAgent:
             self.events.append(event)
 
     def take_events(self) -> list[SipEvent]:
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + CHECK_S
+            self.check_calls()
         events, self.events = self.events, []
         self._gone.clear()                # safe now: no callback of theirs is running
         return events
+
+    def check_calls(self) -> None:
+        """End calls pjsua2 let go without telling their Call object. Seen under load: an INVITE that
+        pjsua2 ended before `onIncomingCall` bound our object (its DISCONNECTED went nowhere), so the
+        slot stayed taken for ever and every later call got 503. A call is gone when pjsua2 no longer
+        knows its id, the id now belongs to another dialog, or the state is DISCONNECTED."""
+        for call in list(self._all | self._refusing):
+            if call.disconnected:
+                continue
+            try:
+                info = call.getInfo()
+                gone = (info.state == pj.PJSIP_INV_STATE_DISCONNECTED
+                        or (bool(call.dialog_id) and str(info.callIdString) != call.dialog_id))
+            except pj.Error:
+                gone = True
+            if gone:
+                self.lost_calls += 1
+                log.warning("%s: call vanished in pjsua2 without a DISCONNECTED event; slot freed", call.leg)
+                call.ended("call lost in pjsua2")
 
     def call_gone(self, call: SipCall) -> None:
         self._all.discard(call)
@@ -194,6 +221,7 @@ class SipAgent:
             event = None
         call = SipCall(self, leg or "sip:?", call_id=call_id, incoming=True,
                        dtmf_mode=self._dtmf.get(trunk, "auto"))
+        call.dialog_id = msg.header("Call-ID") or msg.header("i")
         log.info("INVITE in: %s (%s)", leg or "refused", msg.start_line)
         if event is None:
             self._refuse(call, 403, "Forbidden")
@@ -222,7 +250,7 @@ class SipAgent:
     # --- engine commands --------------------------------------------------------------------------
     def dial(self, cmd: SipDial) -> None:
         """INVITE through Kamailio; a missing call slot or a refused request ends the leg at once."""
-        if len(self._all) >= self.max_calls:
+        if len(self._all) + len(self._refusing) >= self.max_calls:     # (refused calls hold a slot a while)
             self.refused += 1
             self.events.append(SipEnded(cmd.leg, 503, "no free SIP call slot in pbxd"))
             return
@@ -258,6 +286,7 @@ class SipAgent:
             if codecs != DEFAULT_CODECS:
                 self._set_codecs(codecs)
             call.makeCall(uri, prm)
+            call.dialog_id = str(call.getInfo().callIdString)
         except pj.Error as exc:
             self._all.discard(call)
             self.calls.pop(cmd.leg, None)

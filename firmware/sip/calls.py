@@ -97,6 +97,7 @@ class SipCall(pj.Call):
         self.hung_up_locally = False      # the engine ended it: no SipEnded back
         self.replaced = False             # a REFER moved the leg to another call
         self.disconnected = False
+        self.dialog_id = ""               # the SIP Call-ID, to tell this call from a later one on its id
         self.early_media = False
         self.last_code = 0
         self.rx_packets = -1
@@ -120,13 +121,18 @@ class SipCall(pj.Call):
             elif not self.incoming:
                 self.agent.emit(self, SipAnswered(self.leg))
         elif state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.disconnected:
-            self.disconnected = True
-            self.audio = None
-            self.agent.call_gone(self)
-            if not self.hung_up_locally and not self.replaced:
-                code = 0 if self.confirmed else self.last_code
-                reason = str(ci.lastReason) if code >= 300 else "far end hung up"
-                self.agent.emit(self, SipEnded(self.leg, code, reason))
+            self.ended(str(ci.lastReason))
+
+    def ended(self, last_reason: str) -> None:
+        """The call is over in pjsua2 (its DISCONNECTED state, or found gone by the agent's check):
+        free the slot and tell the engine unless it ended the leg itself."""
+        self.disconnected = True
+        self.audio = None
+        self.agent.call_gone(self)
+        if not self.hung_up_locally and not self.replaced:
+            code = 0 if self.confirmed else self.last_code
+            reason = last_reason if code >= 300 else "far end hung up"
+            self.agent.emit(self, SipEnded(self.leg, code, reason))
 
     @logged
     def onCallMediaState(self, prm: Any) -> None:
