@@ -186,6 +186,10 @@ class FxoPortConfig:
     caller_id: Literal["auto", "bell202", "etsi_v23", "japan", "dtmf", "off"] = field(
         default="auto", metadata=doc("caller-ID format the line delivers (auto tries all)"))
     dial: Literal["dtmf", "pulse"] = field(default="dtmf", metadata=doc("how we dial out"))
+    withhold_prefix: str = field(default="", metadata=doc(
+        "digits the exchange takes as 'withhold my number on this call', dialled before the number when a "
+        "caller withholds (e.g. *31# in Germany, #31# in Poland; ask the provider); empty = the line "
+        "cannot withhold", pattern=r"[0-9*#]{0,8}"))
     calibration_number: str = field(default="", metadata=doc(
         "number the automatic line calibration calls (answers, then hangs up)", pattern=r"[0-9*#]*"))
     rx_gain_db: float = field(default=0.0, metadata=doc("gain from the line, dB", min=-15.0, max=12.0))

@@ -1,6 +1,8 @@
 """Outbound calls over FXO lines: route choice, permission class, hunting and failover, seize,
 dial (DTMF or pulses), answer by polarity reversal or assumed when dialling is done, release
-(Asterisk chan_dahdi FXS-signalled lines: answer on polarity switch, else "answer" after dialling)."""
+(Asterisk chan_dahdi FXS-signalled lines: answer on polarity switch, else "answer" after dialling).
+A caller who withholds the number gets the line's withhold prefix dialled first (ETSI CLIR per call,
+e.g. *31# in Germany), when the line has one."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from firmware.pbx.numbering import EmergencyTarget, OutsideTarget
 from firmware.pbx.numbering_plans import Permission
 from firmware.pbx.parties import FxoParty, dialling_time_s
 from firmware.pbx.party import Identity
-from firmware.pbx.routes import Route, RouteChoice
+from firmware.pbx.routes import EMERGENCY_ROUTE, Route, RouteChoice
+from firmware.pbx.settings import LineSettings
 from firmware.pbx.state import Call, FxoLeg, FxsLeg
 from firmware.pbx.talk import talk
 
@@ -109,10 +112,25 @@ class OutboundCalls(Flow):
         core = self.core
         settings = core.settings.line(line.id)
         pulse = settings.pulse if settings else False
+        digits = self._withheld(call, settings) + call.to
         call.dialling = True
-        core.out.emit(DialDigits(line.port, call.to, pulse=pulse))
-        seconds = dialling_time_s(call.to, pulse, core.settings.timing)
+        core.out.emit(DialDigits(line.port, digits, pulse=pulse))
+        seconds = dialling_time_s(digits, pulse, core.settings.timing)
         core.after(call.owner, "dial_done", seconds, lambda at: self._dial_done(call, line))
+
+    def _withheld(self, call: Call, line: LineSettings | None) -> str:
+        """The line's withhold prefix when this caller withholds the number (the withhold code, or the
+        extension's `privacy`), else "". Exchanges take it as DTMF: a pulse line cannot send * or #.
+        Emergency calls never withhold (the withhold code skips them; `privacy` is checked here)."""
+        if line is None or not line.withhold_prefix or call.id not in self._routes:
+            return ""
+        if line.pulse and not line.withhold_prefix.isdigit():
+            return ""
+        me = self.core.settings.extension(call.from_number) if call.from_number else None
+        wanted = bool(call.extra.get("privacy")) or bool(me is not None and me.privacy)
+        if not wanted or self._routes[call.id].name == EMERGENCY_ROUTE:
+            return ""
+        return line.withhold_prefix
 
     def _dial_done(self, call: Call, line: FxoLeg) -> None:
         if line.state is not FxoState.SEIZED:

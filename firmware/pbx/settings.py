@@ -38,7 +38,7 @@ class Extension:
     permission: Permission = Permission.NATIONAL
     call_waiting: bool = True
     caller_id: str = ""            # number presented on SIP trunk calls ("" = the trunk's)
-    privacy: bool = False          # withheld on SIP trunk calls
+    privacy: bool = False          # withheld on SIP trunk calls (and lines with a withhold prefix)
 
     @property
     def leg(self) -> str:
@@ -51,6 +51,7 @@ class LineSettings:
     port: int
     pulse: bool = False            # dial with rotary pulses instead of DTMF
     caller_id: bool = True         # the line delivers caller ID (FxoPortConfig.caller_id != "off")
+    withhold_prefix: str = ""      # dialled first when the caller withholds the number ("" = cannot)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ class PbxSettings:
 
 def _line(cfg: Config, port: int) -> LineSettings:
     p = cfg.fxo_port(port)
-    return LineSettings(fxo_leg(port), port, pulse=p.dial == "pulse", caller_id=p.caller_id != "off")
+    return LineSettings(fxo_leg(port), port, pulse=p.dial == "pulse", caller_id=p.caller_id != "off",
+                        withhold_prefix=p.withhold_prefix)
 
 
 def _route(r: RouteConfig) -> Route:

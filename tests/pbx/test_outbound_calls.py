@@ -261,3 +261,38 @@ def test_line_guard_time_keeps_a_released_line_out_of_hunting() -> None:
     dial_out(rig, "0123")
     rig.on_hook(1)
     assert Seize(6) in dial_out(rig, "0123", port=2)  # fxo:5 still in its guard time
+
+
+def withholding_rig(prefix: str = "*31#", dial: str = "dtmf", privacy: bool = False) -> Rig:
+    return Rig(fxo=[FxoPortConfig(port=5, dial=dial, withhold_prefix=prefix)],  # type: ignore[arg-type]
+               extensions=[ExtensionConfig("201", 1, permission="international", privacy=privacy)])
+
+
+def dialled(out: Sequence[object]) -> str:
+    return "".join(c.digits for c in out if isinstance(c, DialDigits))
+
+
+def test_the_withhold_code_dials_the_lines_withhold_prefix_before_the_number() -> None:
+    rig = withholding_rig()
+    out = dial_out(rig, "*31" + NATIONAL) + rig.advance(0.8)
+    assert dialled(out) == "*31#030123456"                     # what the exchange takes as "withhold"
+    rig.on_hook(1)
+    cdr = rig.cdrs()[-1]
+    assert cdr.to == "030123456" and cdr.extra.get("privacy")   # the record keeps the number itself
+    out = dial_out(rig, NATIONAL) + rig.advance(0.8)          # the next call presents the number again
+    assert dialled(out) == "030123456"
+
+
+def test_an_extension_that_always_withholds_gets_the_prefix_but_never_on_emergency_calls() -> None:
+    rig = withholding_rig(privacy=True)
+    assert dialled(dial_out(rig, NATIONAL) + rig.advance(0.8)) == "*31#030123456"
+    rig.on_hook(1)
+    rig.off_hook(1)
+    assert dialled(rig.dial(1, "112") + rig.advance(5)) == "112"
+
+
+def test_a_line_without_prefix_or_dialling_pulses_cannot_withhold() -> None:
+    rig = withholding_rig(prefix="")
+    assert dialled(dial_out(rig, "*31" + NATIONAL) + rig.advance(0.8)) == "030123456"
+    rig = withholding_rig(dial="pulse")                        # rotary pulses have no * or #
+    assert dialled(dial_out(rig, "*31" + NATIONAL) + rig.advance(0.8)) == "030123456"
