@@ -3,14 +3,16 @@ phone, an IP phone out on a trunk-only route): Kamailio's accounting for them, i
 call records.
 
 Kamailio keeps each such call's data in its dialog (dialog module, `$dlg_var`) from the INVITE and
-writes one row per call to its own SQLite file (`sqlops`, as the `acc` module's CDR engine would,
-but with the final SIP status the `acc` CDRs lack): when the transaction fails (failure route: final
-status, cancelled or not, RFC 3261 §16.7) or when the confirmed dialog ends (`dialog:end`, with who
-sent the BYE). pbxd only reads that file while Kamailio runs (WAL readers never block Kamailio's
-writer); `EdgeCallImporter` turns new rows into `CdrRecord`s with the same dispositions as pbxd's
-own records (answered, busy, no answer, cancelled, failed, congestion) and hands them to the
-runtime, remembering the last row imported in a small file. Imported rows are pruned at the next
-start, before Kamailio opens the file.
+makes one row per call (as the `acc` module's CDR engine would, but with the final SIP status the
+`acc` CDRs lack): when the transaction fails (failure route: final status, cancelled or not, RFC 3261
+§16.7) or when the confirmed dialog ends (`dialog:end`, with who sent the BYE). The SIP worker only
+queues the row in shared memory (`mqueue`); a timer process writes the queue to Kamailio's own SQLite
+file every `FLUSH_S` in one transaction (`sqlops`), so no SIP worker waits for SQLite's locks or its
+sync. pbxd only reads that file while Kamailio runs (WAL readers never block Kamailio's writer), and
+only when the file changed; `EdgeCallImporter` turns new rows into `CdrRecord`s with the same
+dispositions as pbxd's own records (answered, busy, no answer, cancelled, failed, congestion) and
+hands them to the runtime, remembering the last row imported in a small file. Imported rows are
+pruned at the next start, before Kamailio opens the file.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -28,6 +31,8 @@ from pathlib import Path
 from firmware.pbx.commands import AnswerSource, CdrRecord, Direction, Disposition, HangupSide
 
 log = logging.getLogger("pbxd.edge")
+FLUSH_S = 0.3          # Kamailio writes its queued rows this often (kamailio.cfg: rtimer edgecalls)
+READ_LIMIT = 500       # rows per read
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS edge_calls (
@@ -130,7 +135,7 @@ def to_record(call: EdgeCall, tz: tzinfo | None = None) -> CdrRecord:
         extra={"routed_by": "edge", "sip_call_id": call.sip_call_id})
 
 
-def read_calls(path: Path, after: int, limit: int = 500) -> list[EdgeCall]:
+def read_calls(path: Path, after: int, limit: int = READ_LIMIT) -> list[EdgeCall]:
     """Rows with id > `after`, oldest first (read-only: Kamailio may be writing)."""
     if not path.exists():
         return []
@@ -178,18 +183,37 @@ def prune_imported(path: Path, mark: Watermark) -> int:
         conn.close()
 
 
+def file_state(path: Path) -> tuple[int, ...]:
+    """Modification time and size of the database and its WAL: every commit changes one of them."""
+    out: list[int] = []
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = part.stat()
+        except OSError:
+            out += [0, 0]
+            continue
+        out += [st.st_mtime_ns, st.st_size]
+    return tuple(out)
+
+
 class EdgeCallImporter:
     """A thread that polls the calls file and hands new records to `store` (which must have them
-    stored when it returns); the watermark moves only after that."""
+    stored when it returns); the watermark moves only after that. A poll opens the database only
+    when the file changed since the last read that found nothing more (and at least every
+    `reread_every` polls, in case a write fell inside the file system's timestamp granularity)."""
 
     def __init__(self, db: Path, mark: Watermark, store: Callable[[Sequence[CdrRecord]], None], *,
-                 tz: tzinfo | None = None, interval_s: float = 1.0) -> None:
+                 tz: tzinfo | None = None, interval_s: float = 1.0, reread_every: int = 30) -> None:
         self.db = db
         self.mark = mark
         self.store = store
         self.tz = tz
         self.interval_s = interval_s
+        self.reread_every = reread_every
         self.imported = 0
+        self.reads = 0               # times the database was opened (for tests and the benchmark)
+        self._seen: tuple[int, ...] | None = None
+        self._skipped = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="edge-calls", daemon=True)
 
@@ -200,16 +224,26 @@ class EdgeCallImporter:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(5.0)
-        self.poll()            # the calls that ended just before the stop
+        time.sleep(FLUSH_S + 0.1)      # rows Kamailio still holds in its queue reach the file
+        self._seen = None
+        while self.poll() == READ_LIMIT:   # the calls that ended just before the stop
+            pass
 
     def poll(self) -> int:
         """Import what is new now; the number of records handed over."""
+        state = file_state(self.db)
+        if state == self._seen and self._skipped < self.reread_every:
+            self._skipped += 1
+            return 0
+        self._skipped = 0
+        self.reads += 1
         try:
             calls = read_calls(self.db, self.mark.get())
         except sqlite3.Error as exc:
             log.warning("edge call records not readable: %s", exc)
             return 0
         if not calls:
+            self._seen = state
             return 0
         try:
             self.store([to_record(c, self.tz) for c in calls])
@@ -218,6 +252,7 @@ class EdgeCallImporter:
             return 0
         self.mark.set(calls[-1].id)
         self.imported += len(calls)
+        self._seen = state if len(calls) < READ_LIMIT else None
         return len(calls)
 
     def _run(self) -> None:

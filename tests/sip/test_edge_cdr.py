@@ -140,4 +140,11 @@ def test_records_are_imported_once_and_pruned_at_the_next_start(tmp_path: Path) 
     assert [(r.from_number, r.disposition.value, r.duration_s, r.billable_s, r.hangup_side.value) for r in stored] \
         == [("301", "answered", 10, 8, "callee"), ("302", "cancelled", 3, 0, "caller")]
     assert EdgeCallImporter(db, Watermark(mark.path), stored.extend).poll() == 0     # after a restart too
-    assert prune_imported(db, mark) == 2 and not create_calls_db(db)
+    # a call that ends after a poll found nothing new is imported at the next poll (the importer skips
+    # only while the file is unchanged)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute('INSERT INTO edge_calls (src, dst, start, "end", code) VALUES (\'301\', \'302\', 1100.0, 1101.0, 486)')
+    conn.close()
+    assert importer.poll() == 1 and stored[-1].disposition.value == "busy" and importer.poll() == 0
+    assert prune_imported(db, mark) == 3 and not create_calls_db(db)
