@@ -144,7 +144,8 @@ def test_records_are_imported_once_and_pruned_at_the_next_start(tmp_path: Path) 
     # only while the file is unchanged)
     conn = sqlite3.connect(db)
     with conn:
-        conn.execute('INSERT INTO edge_calls (src, dst, start, "end", code) VALUES (\'301\', \'302\', 1100.0, 1101.0, 486)')
+        conn.execute('INSERT INTO edge_calls (src, dst, start, "end", code)'
+                     " VALUES ('301', '302', 1100.0, 1101.0, 486)")
     conn.close()
     assert importer.poll() == 1 and stored[-1].disposition.value == "busy" and importer.poll() == 0
     assert prune_imported(db, mark) == 3 and not create_calls_db(db)
