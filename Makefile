@@ -9,7 +9,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # independent decoders for cross-checks, image tooling.
 DEB_PACKAGES := python3-venv python3-dev gcc pkg-config libsystemd-dev \
 	libspandsp2 libspandsp-dev sqlite3 \
-	sip-tester kamailio kamailio-sqlite-modules kamailio-tls-modules kamailio-presence-modules baresip-core \
+	sip-tester kamailio kamailio-sqlite-modules kamailio-tls-modules kamailio-presence-modules rtpengine-daemon baresip-core \
 	chromium chromium-driver espeak-ng sox multimon-ng \
 	openssl iproute2 procps \
 	device-tree-compiler mmdebstrap genimage dosfstools e2fsprogs mtools fdisk squashfs-tools \

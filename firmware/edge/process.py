@@ -30,7 +30,7 @@ _LEVELS = {"ERROR": logging.ERROR, "CRITICAL": logging.CRITICAL, "ALERT": loggin
            "WARNING": logging.WARNING, "NOTICE": logging.INFO, "INFO": logging.INFO, "DEBUG": logging.DEBUG}
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec: SIGTERM when the process that started Kamailio dies (Linux
     PR_SET_PDEATHSIG), so a pbxd killed with SIGKILL leaves no edge behind."""
     try:
@@ -107,7 +107,7 @@ class KamailioProcess:
         self._stopping = False
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True,
-                                     preexec_fn=_die_with_parent)
+                                     preexec_fn=die_with_parent)
         self.starts += 1
         self._reader = threading.Thread(target=self._read_log, args=(self.proc,), name=f"{self.name}-log",
                                         daemon=True)

@@ -1,6 +1,7 @@
 """Kamailio's configuration rendered from pbxd's config (RFC 3261 proxy/registrar set-up): the
 template `kamailio.cfg` with its @@KEY@@ slots filled, the generated route blocks of `routes`,
-and the TLS module's server/client profile (RFC 3261 §26.2, Debian's OpenSSL).
+the TLS module's server/client profile (RFC 3261 §26.2, Debian's OpenSSL) and, when the media relay
+runs, Kamailio's rtpengine module pointed at it.
 
 `EdgePlan` is everything the edge needs, derived once from a `Config` plus the generated secrets;
 `render` is a pure function of it (same plan, same text), so tests can check the output.
@@ -20,6 +21,7 @@ from firmware.config.model import Config
 from firmware.config.sip import SipConfig, TrunkConfig
 from firmware.edge import routes as gen
 from firmware.edge.db import Subscriber, TrunkRegistration
+from firmware.edge.relay import RelayPlan
 from firmware.edge.secrets import SecretStore
 from firmware.pbx.numbering_plans import DiallingPrefixes, Permission, dialling_prefixes
 from firmware.pbx.patterns import Pattern
@@ -110,6 +112,7 @@ class EdgePlan:
     children: int = 4
     ring_timeout_s: int = 60
     registrations: tuple[TrunkRegistration, ...] = field(default=())
+    relay: RelayPlan | None = None     # rtpengine for Kamailio-routed calls with a phone behind NAT
 
     @property
     def pbx_uri(self) -> str:
@@ -195,6 +198,27 @@ def _sockets(plan: EdgePlan) -> dict[str, str]:
     return out
 
 
+def _defines(plan: EdgePlan) -> str:
+    if not plan.sip.direct_routing:
+        return "# direct routing off: every call via pbxd (and no media relay)"
+    relay = "#!define WITH_RELAY" if plan.relay else "# no media relay (rtpengine missing or not running)"
+    return "\n".join(["#!define WITH_DIRECT", relay])
+
+
+def _relay_module(relay: RelayPlan | None) -> str:
+    """rtpengine module for the relay's control port: answers come within a millisecond on loopback, so
+    a relay that died costs one call 0.5 s once, then it is skipped for 30 s (calls go on unrelayed)."""
+    if relay is None:
+        return ""
+    return "\n".join([
+        'loadmodule "rtpengine.so"',
+        f'modparam("rtpengine", "rtpengine_sock", "{relay.ng_socket}")',
+        'modparam("rtpengine", "rtpengine_tout_ms", 250)',
+        'modparam("rtpengine", "rtpengine_retr", 2)',         # attempts, not retries
+        'modparam("rtpengine", "rtpengine_disable_tout", 30)',
+    ])
+
+
 def render(plan: EdgePlan, layout: EdgeLayout) -> str:
     """The full kamailio.cfg text for `plan`."""
     sip = plan.sip
@@ -227,7 +251,8 @@ def render(plan: EdgePlan, layout: EdgeLayout) -> str:
         "UAC_SOCKET": f'modparam("uac", "default_socket", "{plan.public_socket}")',
         "RING_TIMEOUT_MS": str(plan.ring_timeout_s * 1000),
         "PRESENCE_CONTACT": f"sip:{plan.public_ip}:{sip.udp_port}",
-        "DEFINES": "#!define WITH_DIRECT" if sip.direct_routing else "# direct routing off: every call via pbxd",
+        "DEFINES": _defines(plan),
+        "RELAY_MODULE": _relay_module(plan.relay),
         "TLS_MODULE": 'loadmodule "tls.so"' if sip.tls_port else "",
         "TLS_PARAMS": f'modparam("tls", "config", "{layout.tls_config}")' if sip.tls_port else "",
         "GENERATED": generated,

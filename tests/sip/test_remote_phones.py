@@ -39,26 +39,31 @@ def box(tmp_path: Path, net: Net) -> Iterator[Pbxd]:
 
 
 class NatPhone:
-    """The phone's real address (net.phone, a SIP and an RTP port) and the one it advertises."""
+    """The phone's real address (net.phone, a SIP and an RTP port) and the one it advertises (nothing
+    listens there); another extension, real address and advertised address when given."""
 
-    def __init__(self, box: Pbxd, net: Net, root: Path) -> None:
+    def __init__(self, box: Pbxd, net: Net, root: Path, *, user: str = "301", password: str = PASSWORD,
+                 ip: str = "", nat_host: str = "", nat_port: int = NAT_PORT, nat_rtp: int = NAT_RTP) -> None:
         self.box = box
-        self.ip = net.phone
+        self.user = user
+        self.ip = ip or net.phone
         self.sip_port = free_port(self.ip)
         self.rtp_port = free_port(self.ip, tcp=False)
-        self.nat_host = net.ip(99)
+        self.nat_host = nat_host or net.ip(99)
+        self.nat_port = nat_port
+        self.nat_rtp = nat_rtp
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.media_file = root / "box-media.txt"
         self.events_file = root / "events.txt"
         self.events_file.write_text("")
-        self.inf = users_file(root / "phone.csv", [("301", PASSWORD)])
+        self.inf = users_file(root / "phone.csv", [(user, password)])
         sip = box.config["sip"]
         self.target = f"{sip['bind']}:{sip['udp_port']}"
 
     @property
     def keys(self) -> dict[str, str]:
-        return {"nat_host": self.nat_host, "nat_port": str(NAT_PORT), "nat_rtp": str(NAT_RTP),
+        return {"nat_host": self.nat_host, "nat_port": str(self.nat_port), "nat_rtp": str(self.nat_rtp),
                 "media_file": str(self.media_file), "events_file": str(self.events_file)}
 
     def register(self) -> None:
@@ -77,7 +82,7 @@ class NatPhone:
         return host, int(port)
 
     def contact(self) -> list[Any]:
-        return list(self.box.rpc.contacts().get("301", []))
+        return list(self.box.rpc.contacts().get(self.user, []))
 
 
 def heard(box: Pbxd, port: int, hz: float) -> dict[str, Any] | None:
