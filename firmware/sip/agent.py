@@ -21,6 +21,7 @@ import pjsua2 as pj
 from firmware.contracts.errors import SipError
 from firmware.pbx.sipmsg import SipDial, SipEnded, SipEvent, SipIncoming
 from firmware.sip.calls import SipCall
+from firmware.sip.codec_levels import INTEROP_SHIFT, set_g722_pcm_shift
 from firmware.sip.endpoint import MediaEndpoint, pj_error_text
 from firmware.sip.sipparse import SipMessage
 
@@ -44,6 +45,7 @@ class AgentSettings:
     max_calls: int = 0                # 0 = pjsua2's compiled limit; else at most that many
     trunk_codecs: tuple[tuple[str, tuple[str, ...]], ...] = ()     # (trunk, codecs in order)
     trunk_dtmf: tuple[tuple[str, str], ...] = ()                   # (trunk, rfc4733|info|auto)
+    g722_pcm_shift: int = INTEROP_SHIFT   # bits pjmedia's G.722 scales 16-bit PCM by (codec_levels)
 
 
 class _Account(pj.Account):
@@ -89,6 +91,7 @@ class SipAgent:
                 tcfg.publicAddress = "127.0.0.1"
                 tids.append(int(ep.transportCreate(kind, tcfg)))
             self._set_codecs(DEFAULT_CODECS)
+            set_g722_pcm_shift(s.g722_pcm_shift)
             acfg = pj.AccountConfig()
             acfg.idUri = f"sip:pbx@127.0.0.1:{s.pbx_port}"
             acfg.sipConfig.proxies.append(f"sip:127.0.0.1:{s.proxy_port};lr")
@@ -220,7 +223,7 @@ class SipAgent:
             leg = ""
             event = None
         call = SipCall(self, leg or "sip:?", call_id=call_id, incoming=True,
-                       dtmf_mode=self._dtmf.get(trunk, "auto"))
+                       dtmf_mode=self._dtmf.get(trunk, "auto"), codecs=self.trunk_codecs(trunk))
         call.dialog_id = msg.header("Call-ID") or msg.header("i")
         log.info("INVITE in: %s (%s)", leg or "refused", msg.start_line)
         if event is None:
@@ -271,7 +274,8 @@ class SipAgent:
             headers["Alert-Info"] = "<http://127.0.0.1/auto-answer>;info=alert-autoanswer;delay=0"
         uri = f"sip:{cmd.number}@{self.settings.domain}"
         log.info("INVITE out: %s to %s %s", cmd.leg, uri, headers)
-        call = SipCall(self, cmd.leg, dtmf_mode=self._dtmf.get(cmd.trunk, "auto"))
+        call = SipCall(self, cmd.leg, dtmf_mode=self._dtmf.get(cmd.trunk, "auto"),
+                       codecs=self.trunk_codecs(cmd.trunk))
         prm = pj.CallOpParam(True)
         prm.opt.audioCount = 1
         prm.opt.videoCount = 0
@@ -318,6 +322,10 @@ class SipAgent:
         call = self.calls.pop(leg, None)
         if call is not None:
             call.end(code, reason)
+
+    def trunk_codecs(self, trunk: str) -> tuple[str, ...]:
+        """A trunk's codecs in its order ("only these"); () for calls that are no trunk's."""
+        return self._codecs.get(trunk, DEFAULT_CODECS) if trunk else ()
 
     def _set_codecs(self, order: tuple[str, ...] | list[str]) -> None:
         ep = self.endpoint.lib

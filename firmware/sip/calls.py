@@ -20,6 +20,7 @@ import pjsua2 as pj
 from firmware.contracts.errors import SipError
 from firmware.pbx.sipmsg import SipAnswered, SipDigit, SipEnded, SipHold, SipProgress, SipRefer, SipTransferred
 from firmware.sip.endpoint import pj_error_text
+from firmware.sip.sdp_order import trunk_local_sdp
 
 if TYPE_CHECKING:
     from firmware.sip.agent import SipAgent
@@ -84,12 +85,14 @@ class SipCall(pj.Call):
     """A pjsua2 call bound to an engine leg id; `incoming` for calls we answer."""
 
     def __init__(self, agent: SipAgent, leg: str, *, call_id: int = pj.PJSUA_INVALID_ID,
-                 incoming: bool = False, dtmf_mode: str = "auto") -> None:
+                 incoming: bool = False, dtmf_mode: str = "auto", codecs: tuple[str, ...] = ()) -> None:
         super().__init__(agent.account, call_id)
         self.agent = agent
         self.leg = leg
         self.incoming = incoming
         self.dtmf_mode = dtmf_mode
+        self.codecs = codecs              # a trunk call's codecs in order (sdp_order); () = pjsua2's own
+        self.codec = ""                   # the negotiated codec ("PCMA", "G722", ...) while a stream exists
         self.audio: Any = None            # pj.AudioMedia while a stream exists
         self.conf_slot = -1
         self.confirmed = False
@@ -145,6 +148,7 @@ class SipCall(pj.Call):
                 held = media.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD
                 break
         slot = int(audio.getPortId()) if audio is not None else -1
+        self.codec = self._stream_codec() if audio is not None else ""
         # A re-INVITE (pjsua's codec lock right after the answer, hold, a session refresh) may
         # recreate the stream on the same bridge slot: pjmedia dropped its links all the same, so
         # every media update with a stream re-makes them (idempotent), not only a new slot number.
@@ -159,6 +163,26 @@ class SipCall(pj.Call):
         if held != self.remote_hold:
             self.remote_hold = held
             self.agent.emit(self, SipHold(self.leg, held))
+
+    @logged
+    def onCallSdpCreated(self, prm: Any) -> None:
+        """pjsua2 made our SDP (the answer to an offer in `prm.remSdp`, or an offer of ours): a trunk
+        call's codec list decides which codecs it has (pjmedia itself answers in the offer's order)."""
+        if not self.codecs:
+            return
+        local = str(prm.sdp.wholeSdp)
+        remote = str(prm.remSdp.wholeSdp)
+        wanted = trunk_local_sdp(local, remote, self.codecs, self.codec)
+        if wanted is not local:
+            prm.sdp.wholeSdp = wanted
+            log.debug("%s: local SDP %s for codecs %s", self.leg, "answer" if remote else "offer",
+                      ",".join(self.codecs))
+
+    def _stream_codec(self) -> str:
+        try:
+            return str(self.getStreamInfo(0).codecName).upper()
+        except pj.Error:
+            return ""
 
     @logged
     def onDtmfDigit(self, prm: Any) -> None:
@@ -182,7 +206,7 @@ class SipCall(pj.Call):
             return
         prm.statusCode = 202
         self.agent.emit(self, SipTransferred(self.leg, target))
-        new = SipCall(self.agent, self.leg, dtmf_mode=self.dtmf_mode)
+        new = SipCall(self.agent, self.leg, dtmf_mode=self.dtmf_mode, codecs=self.codecs)
         prm.newCall = new
         self.replaced = True
         self.agent.transferred(self, new)
