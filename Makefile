@@ -28,7 +28,7 @@ setup: .stamp-apt .stamp-venv .stamp-prompts
 	fi
 	@touch $@
 
-.stamp-venv: pyproject.toml .stamp-apt
+.stamp-venv: pyproject.toml setup.py firmware/sip/native/analog_port.c .stamp-apt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'

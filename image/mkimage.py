@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -46,8 +47,9 @@ COMMON_PACKAGES = [
     "openssh-server", "rauc", "rauc-service", "openssl", "ca-certificates", "less",
     "python3", "python3-numpy", "python3-ruamel.yaml", "python3-bottle", "python3-spidev", "python3-periphery",
     "python3-serial", "python3-systemd", "libspandsp2", "sqlite3",
-    "kamailio", "kamailio-sqlite-modules", "kamailio-tls-modules",
+    "kamailio", "kamailio-sqlite-modules", "kamailio-tls-modules", "rtpengine-daemon",
 ]
+HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 class ArchSpec(TypedDict):
     packages: list[str]
     compatible: str
@@ -85,12 +87,15 @@ def run(*args: str | Path, **kw: object) -> subprocess.CompletedProcess[str]:
 
 
 # --- inputs --------------------------------------------------------------------------------------------------
-def our_wheel(out: Path) -> Path:
+def our_wheel(out: Path, arch: str) -> Path:
+    """Our wheel; its one C module (the analog ports' pjmedia port) is compiled for this machine, so a
+    wheel for another architecture leaves it out (PBX_NATIVE=0) and pbxd there uses its Python ports."""
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("pbx_firmware-*.whl"):
         old.unlink()
+    native = "1" if arch == HOST_ARCH.get(platform.machine(), "") else "0"
     run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, ROOT,
-        stdout=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, env={**os.environ, "PBX_NATIVE": native})
     return next(out.glob("pbx_firmware-*.whl"))
 
 
@@ -318,8 +323,8 @@ def customize(arch: str, rootfs: Path, data: Path, cert: Path, release: str, smo
               "systemd-timesyncd.service"]
     run(*systemctl, "enable", "-q", *[u for u in enable if not (smoke and u in SMOKE_MASKED)])
     run(*systemctl, "disable", "-q", "ssh.service")
-    run(*systemctl, "mask", "-q", "kamailio.service", "ssh.socket", "apt-daily.timer", "apt-daily-upgrade.timer",
-        "e2scrub_reap.service", "e2scrub_all.timer")
+    run(*systemctl, "mask", "-q", "kamailio.service", "rtpengine-daemon.service", "ssh.socket", "apt-daily.timer",
+        "apt-daily-upgrade.timer", "e2scrub_reap.service", "e2scrub_all.timer")
     if smoke:             # no pjsua2: pbxd cannot start, and the banner only shows what pbxd makes
         run(*systemctl, "mask", "-q", *SMOKE_MASKED)
     # the data partition starts with the default configuration and the directories bound into /var
@@ -450,7 +455,7 @@ def build(arch: str, wheels_dir: Path | None, args: argparse.Namespace, smoke: b
     started = time.monotonic()
     cert, _key = signing_pair(args)
     wheel_dir = BUILD / "wheels"
-    wheels = [our_wheel(wheel_dir)] + ([] if smoke else [pjsua2_wheel(arch, wheels_dir)])
+    wheels = [our_wheel(wheel_dir, arch)] + ([] if smoke else [pjsua2_wheel(arch, wheels_dir)])
     digest = content_hash(arch, wheels, cert, smoke)
     variant = variant_name(arch, smoke)
     out = BUILD / f"{variant}-{digest}"

@@ -13,6 +13,11 @@ calls every port it holds on every tick (`onFrameReceived` with NONE for an idle
 each of those calls enters Python, so eight idle handsets cost the clock thread 800 Python
 entries a second for nothing. `Bridge` calls `bridge_idle()` when a node's last connection
 goes; the next `audio_media()` puts the port back (a new slot).
+
+Native ports (the default where `native_port.native_status()` allows): the same rings and
+callbacks in C (`native/analog_port.c`), so the bridge clock never enters Python for an analog
+port; `native=False` keeps the Python callbacks (also the fallback, with a warning, where the
+compiled module is missing or pjmedia's layout differs).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from firmware.contracts.errors import SipError
 from firmware.sip.endpoint import MediaEndpoint
 from firmware.sip.frames import FrameWriter, typed_reader
 from firmware.sip.mediaport import CallbackPort, create_port
+from firmware.sip.native_port import NativePort, native_status
 from firmware.sip.ringbuf import RingBuffer
 
 Samples = npt.NDArray[np.int16]
@@ -63,7 +69,7 @@ class AnalogPortMedia:
 
     def __init__(self, endpoint: MediaEndpoint, port: int, *, name: str | None = None,
                  jitter_frames: int = 0, max_jitter_frames: int = 4, capacity_frames: int = 8,
-                 trim_window: int = 50, on_demand: bool = False) -> None:
+                 trim_window: int = 50, on_demand: bool = False, native: bool | None = None) -> None:
         frame = endpoint.frame_samples
         self.port = port
         self.name = name or f"analog{port}"
@@ -91,14 +97,31 @@ class AnalogPortMedia:
         self._closed = False
         self._errors_before = 0         # callback errors of ports this node had before (on demand)
         self.attaches = 0               # times the port was put on the bridge
-        self._port: CallbackPort | None = None if on_demand else self._attach()
+        self._port: CallbackPort | None = None
+        if native is None:
+            native = native_status(endpoint) is None
+        self._native = NativePort(endpoint, self.name, jitter_frames=jitter_frames, max_jitter_frames=most,
+                                  capacity_frames=capacity // frame, trim_window=trim_window,
+                                  idle_s=self._idle_s) if native else None
+        if not on_demand:
+            self._attach()
         endpoint.adopt(self)
 
-    def _attach(self) -> CallbackPort:
+    @property
+    def native(self) -> bool:
+        """The port's rings and bridge callbacks run in C."""
+        return self._native is not None
+
+    def _attach(self) -> Any:
         self.attaches += 1
-        return create_port(self._endpoint, self.name, self._on_requested, self._on_received)
+        if self._native is not None:
+            return self._native.attach()
+        self._port = create_port(self._endpoint, self.name, self._on_requested, self._on_received)
+        return self._port
 
     def reset_counters(self) -> None:
+        if getattr(self, "_native", None) is not None:
+            self._native.reset_counters()   # type: ignore[union-attr]
         self.frames_requested = self.frames_delivered = self.frames_late = 0
         self.frames_received = self.out_underruns = 0
         self.max_tick_gap = 0.0
@@ -109,8 +132,10 @@ class AnalogPortMedia:
     def audio_media(self) -> Any:
         if self._closed:
             raise SipError(f"media port {self.name} is closed")
+        if self._native is not None:
+            return self._native.attach() if self._native.on_bridge else self._attach()
         if self._port is None:          # on demand: back on the bridge (owner thread)
-            self._port = self._attach()
+            return self._attach()
         return self._port
 
     @property
@@ -119,7 +144,7 @@ class AnalogPortMedia:
 
     @property
     def on_bridge(self) -> bool:
-        return self._port is not None
+        return self._native.on_bridge if self._native is not None else self._port is not None
 
     def bridge_idle(self) -> None:
         """The bridge dropped this node's last connection: leave the bridge if on demand (owner thread)."""
@@ -127,6 +152,8 @@ class AnalogPortMedia:
             self._detach()
 
     def _detach(self) -> None:
+        if self._native is not None:
+            self._native.detach()
         port, self._port = self._port, None
         if port is not None:
             self._errors_before += port.errors
@@ -140,10 +167,15 @@ class AnalogPortMedia:
         self._detach()
         self._closed = True
         self._writer.release()
+        if self._native is not None:
+            self._native.close()
 
     # --- port thread ---------------------------------------------------------------------------
     def from_line(self, samples: npt.NDArray[np.int16]) -> None:
         """Audio that came from the line (any block size), toward the bridge."""
+        if self._native is not None:
+            self._native.from_line(samples)
+            return
         now = time.perf_counter()
         self._last_fed = now
         if now - self._last_request > self._idle_s:   # nobody listens: keep only fresh audio
@@ -152,6 +184,8 @@ class AnalogPortMedia:
 
     def to_line(self, n: int) -> Samples | None:
         """`n` samples of bridge audio toward the line, or None when nothing is connected."""
+        if self._native is not None:
+            return self._native.to_line(n)
         self._last_drained = time.perf_counter()
         block = self._out.read(n, adapt=self._out_primed)
         if block is not None:
@@ -169,6 +203,8 @@ class AnalogPortMedia:
     @property
     def connected(self) -> bool:
         """Something on the bridge transmits to this port (as of the last tick)."""
+        if self._native is not None:
+            return self._native.connected()
         return self._bridge_audio
 
     # --- bridge clock thread -----------------------------------------------------------------
@@ -207,6 +243,11 @@ class AnalogPortMedia:
 
     # --- status ------------------------------------------------------------------------------
     def stats(self) -> AnalogPortStats:
+        if self._native is not None:
+            n = self._native.stats()
+            return AnalogPortStats(n.frames_requested, n.frames_delivered, n.frames_late, n.frames_received,
+                                   n.in_overruns, n.in_trimmed, n.out_overruns, n.out_underruns, n.out_trimmed,
+                                   n.max_tick_gap_s * 1000.0, 0)
         a, b = self._in.stats(), self._out.stats()
         errors = self._errors_before + (self._port.errors if self._port is not None else 0)
         return AnalogPortStats(self.frames_requested, self.frames_delivered, self.frames_late,
@@ -216,6 +257,9 @@ class AnalogPortMedia:
     @property
     def fill(self) -> tuple[int, int]:
         """Samples queued (toward the bridge, toward the line)."""
+        if self._native is not None:
+            n = self._native.stats()
+            return n.in_level, n.out_level
         return self._in.level, self._out.level
 
     def __repr__(self) -> str:

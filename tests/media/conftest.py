@@ -43,11 +43,14 @@ def ring_target(lead: int) -> int:
     return 2 * lead + 2
 
 
-@pytest.fixture
-def make_port(endpoint: MediaEndpoint) -> Iterator[Callable[..., AnalogPortMedia]]:
+@pytest.fixture(params=[True, False], ids=["native", "python"])
+def make_port(request: pytest.FixtureRequest, endpoint: MediaEndpoint) -> Iterator[Callable[..., AnalogPortMedia]]:
+    """Analog ports of both kinds: rings and bridge callbacks in C (pbxd's default) and in Python
+    (its fallback where the compiled module cannot be used)."""
     made: list[AnalogPortMedia] = []
 
     def make(port: int, **kw: Any) -> AnalogPortMedia:
+        kw.setdefault("native", request.param)
         kw.setdefault("jitter_frames", ring_target(JITTER))
         kw.setdefault("capacity_frames", 2 * ring_target(JITTER))
         media = AnalogPortMedia(endpoint, port, **kw)
