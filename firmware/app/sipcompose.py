@@ -62,7 +62,7 @@ def sip_factory(cfg: Config, edge: SipEdge, engine: Engine) -> Callable[[Any], A
         settings = AgentSettings(
             pbx_port=sip.pbx_port, proxy_port=sip.internal_port, domain=plan.domain, media_ip=plan.public_ip,
             rtp_port_min=sip.rtp_port_min, rtp_port_max=sip.rtp_port_max, session_timer_s=sip.session_timer_s,
-            rtp_timeout_s=sip.rtp_timeout_s, max_calls=sip.max_calls,
+            rtp_timeout_s=sip.rtp_timeout_s, max_calls=sip.max_calls, g722_pcm_shift=sip.g722_pcm_shift,
             trunk_codecs=tuple((t.name, tuple(t.codecs)) for t in cfg.trunks),
             trunk_dtmf=tuple((t.name, t.dtmf_mode) for t in cfg.trunks))
         agent = SipAgent(media.endpoint, settings)

@@ -76,6 +76,10 @@ class SipConfig:
         "session refresh interval offered on pbxd's calls (RFC 4028; 0 = no session timers)", min=0, max=86400))
     rtp_timeout_s: int = field(default=60, metadata=doc(
         "hang up a call of pbxd's that received no RTP for this long, unless held (0 = never)", min=0, max=3600))
+    g722_pcm_shift: int = field(default=1, metadata=doc(
+        "bits pjmedia's G.722 coder scales 16-bit PCM by: 1 = the level of spandsp-based peers (Asterisk, "
+        "FreeSWITCH, baresip) and of G.711; 2 = pjmedia's own (for a peer that scales like pjmedia)",
+        min=0, max=2))
     nat_keepalive_s: int = field(default=30, metadata=doc(
         "OPTIONS keep-alive to phones registered from behind NAT (0 = off)", min=0, max=600))
     trunk_retry_s: int = field(default=30, metadata=doc(
