@@ -33,6 +33,7 @@ from firmware.pbx.engine import Engine
 from firmware.pbx.legs import FxsState
 from firmware.pbx.settings import PbxSettings
 from firmware.runtime.cdr import CdrFilter, CdrStore
+from firmware.runtime.heap import freeze_startup_objects, release_startup_objects
 from firmware.runtime.loop import Runtime
 from firmware.runtime.porthread import PortThread
 from firmware.runtime.systemd import notify, setup_logging, watchdog_interval
@@ -169,6 +170,7 @@ class Daemon:
         self.control = ControlServer(self.api, self.state_dir / "pbxd.sock")
         self.control.start()
         self._start_web()
+        freeze_startup_objects()
         notify("READY=1")
         notify(f"STATUS={total - len(alarms)}/{total} ports up")
 
@@ -257,6 +259,7 @@ class Daemon:
             self.edge.stop()           # Kamailio last: pjsua2's BYEs went out through it
         if self.cdr is not None:
             self.cdr.close()
+        release_startup_objects()
 
     # --- Backplane for the API -----------------------------------------------------------------------
     def on_runtime(self, fn: Callable[[], T]) -> T:

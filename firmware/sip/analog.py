@@ -116,6 +116,9 @@ class AnalogPortMedia:
         self.attaches += 1
         if self._native is not None:
             return self._native.attach()
+        for ring in (self._in, self._out):      # a new session starts at the latency floor
+            ring.restart()
+        self._primed = self._out_primed = False
         self._port = create_port(self._endpoint, self.name, self._on_requested, self._on_received)
         return self._port
 
@@ -159,6 +162,7 @@ class AnalogPortMedia:
             self._errors_before += port.errors
             port.destroy()
         self._bridge_audio = False
+        self._last_tick = 0.0           # time off the bridge is no gap in its clock
 
     def close(self) -> None:
         """Remove the port from the bridge and drop every pjsua2 reference (owner thread)."""
@@ -261,6 +265,15 @@ class AnalogPortMedia:
             n = self._native.stats()
             return n.in_level, n.out_level
         return self._in.level, self._out.level
+
+    @property
+    def latency_samples(self) -> tuple[int, int]:
+        """The standing fill each ring keeps now (toward the bridge, toward the line): the latency the
+        port adds beyond one frame, raised by late frames and relaxed after calm stretches."""
+        if self._native is not None:
+            n = self._native.stats()
+            return n.in_target, n.out_target
+        return self._in.target, self._out.target
 
     def __repr__(self) -> str:
         return f"AnalogPortMedia({self.name!r}, port={self.port})"

@@ -62,6 +62,8 @@ class NativeStats:
     out_trimmed: int
     in_level: int
     out_level: int
+    in_target: int              # standing fill the rings hold now (their latency, samples)
+    out_target: int
     max_tick_gap_s: float
     connected: bool
 
@@ -77,7 +79,7 @@ class _Lib:
                 ("ap_new", vp, [i, i, i, i, i, d]), ("ap_free", None, [vp]),
                 ("ap_reg_new", vp, [vp]), ("ap_reg_free", None, [vp]), ("ap_reg_destroyed", i, [vp]),
                 ("ap_from_line", None, [vp, i16p, i]), ("ap_to_line", i, [vp, i16p, i]),
-                ("ap_detached", None, [vp]), ("ap_reset_counters", None, [vp]),
+                ("ap_detached", None, [vp]), ("ap_session_start", None, [vp]), ("ap_reset_counters", None, [vp]),
                 ("ap_stats_get", None, [vp, ctypes.POINTER(_Stats)]),
                 ("ap_check_layout", i, [vp, ctypes.c_uint, ctypes.c_uint]), ("ap_reg_size", ctypes.c_size_t, []))
         for name, res, args in ours:
@@ -273,6 +275,7 @@ class NativePort:
             return self._media
         lib = self._lib
         self._yard.collect()
+        lib.c.ap_session_start(self._state)
         pool = lib.pj.pjsua_pool_create(b"aport", 512, 512)
         reg = lib.c.ap_reg_new(self._state)
         if not pool or not reg:
@@ -330,7 +333,7 @@ class NativePort:
         self._lib.c.ap_stats_get(self._state, ctypes.byref(s))
         return NativeStats(s.frames_requested, s.frames_delivered, s.frames_late, s.frames_received, s.in_overruns,
                            s.in_trimmed, s.out_overruns, s.out_underruns, s.out_trimmed, s.in_level, s.out_level,
-                           s.max_tick_gap_s, bool(s.connected))
+                           s.in_target, s.out_target, s.max_tick_gap_s, bool(s.connected))
 
     def reset_counters(self) -> None:
         self._lib.c.ap_reset_counters(self._state)

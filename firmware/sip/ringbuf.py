@@ -81,6 +81,15 @@ class RingBuffer:
             self._level = 0
             self._reset_window()
 
+    def restart(self) -> None:
+        """Empty, at the latency floor again (a new call must not inherit an earlier one's latency)."""
+        with self._lock:
+            self._head = 0
+            self._level = 0
+            self.target = self.floor
+            self._calm_windows = 0
+            self._reset_window()
+
     def write(self, samples: npt.NDArray[np.int16]) -> None:
         """Append samples; if they do not fit, the oldest queued samples are dropped."""
         n = int(samples.shape[0])

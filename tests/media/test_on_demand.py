@@ -42,6 +42,7 @@ def test_on_demand_ports_join_the_bridge_only_while_connected(endpoint: MediaEnd
         assert all(block is None for block in drive.collected[b][-10:])
     assert a.attaches == 2 and b.attaches == 2
     assert a.stats().callback_errors == 0
+    assert a.stats().max_tick_gap_ms < 250           # the 0.3 s off the bridge is no gap in its clock
 
 
 def test_a_port_stays_while_one_of_its_connections_remains(endpoint: MediaEndpoint, bridge: Bridge,
@@ -76,3 +77,24 @@ def test_tone_player_is_on_the_bridge_only_while_heard(endpoint: MediaEndpoint, 
         assert not player.on_bridge and not port.on_bridge
     finally:
         player.close()
+
+
+def test_a_new_call_starts_at_the_latency_floor(endpoint: MediaEndpoint, bridge: Bridge,
+                                                  make_port: MakePort) -> None:
+    """A stall of the line side raises a port's ring latency (late frames); the next connection of
+    the port starts again at the floor instead of inheriting it."""
+    a, b = make_port(1, on_demand=True, jitter_frames=0), make_port(2, on_demand=True, jitter_frames=0)
+
+    def stall(tick: int) -> None:
+        if tick in (40, 80):
+            time.sleep(0.06)                     # the line side misses six 10 ms frames, then catches up
+
+    bridge.connect(a, b)
+    drive = LineDriver({a: sine(1000, -10.0), b: sine(500, -20.0)}, [a, b], on_tick=stall)
+    drive.run(endpoint, 1.2)
+    raised = a.latency_samples
+    assert max(raised) > 0 and a.stats().frames_late > 0
+    bridge.disconnect(a, b)
+    bridge.connect(a, b)
+    assert a.latency_samples == (0, 0)
+    bridge.disconnect(a, b)

@@ -155,3 +155,15 @@ def test_expected_underruns_do_not_raise_the_target() -> None:
     for _ in range(5):
         assert ring.read(80, adapt=False) is None
     assert ring.target == 0 and ring.underruns == 5
+
+
+def test_restart_empties_and_returns_to_the_latency_floor() -> None:
+    ring = RingBuffer(800, target=0, max_target=320)
+    ring.write(ramp(0, 80))
+    ring.read(80)
+    assert ring.read(80) is None                 # an underrun: the target rises by the block
+    ring.write(ramp(0, 240))
+    assert ring.target == 80 and ring.level == 240
+    ring.restart()
+    assert ring.target == 0 and ring.level == 0
+    assert ring.read(80) is None

@@ -339,10 +339,27 @@ int ap_to_line(ap_port *p, int16_t *out, int n) {
     return result;
 }
 
-/* The port left the bridge: nothing transmits to it any more. */
+/* A new session on the bridge (a call starts): empty rings at their latency floor, so a call does
+ * not inherit the latency an earlier call's stalls built up. */
+void ap_session_start(ap_port *p) {
+    pthread_mutex_lock(&p->lock);
+    ring_t *rings[2] = {&p->in, &p->out};
+    for (int i = 0; i < 2; i++) {
+        ring_clear(rings[i]);
+        rings[i]->target = rings[i]->floor;
+        rings[i]->calm_windows = 0;
+    }
+    p->primed = 0;
+    p->out_primed = 0;
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* The port left the bridge: nothing transmits to it any more (and the time until it is back is
+ * no gap in the bridge clock). */
 void ap_detached(ap_port *p) {
     pthread_mutex_lock(&p->lock);
     p->bridge_audio = 0;
+    p->last_tick = 0.0;
     pthread_mutex_unlock(&p->lock);
 }
 
