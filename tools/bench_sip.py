@@ -334,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     gap = max((v["max_tick_gap_ms"] for v in ports.values()), default=0.0)
     out += [
         f"Best clean rates (no failed call, no retransmission): phone-to-phone calls routed by Kamailio "
-        f"**{best(calls)}**, calls through pbxd's B2BUA **{best(b2b)}**, REGISTER with digest **{best(regs)}**.",
+        f"**{best(calls)}**, calls through pbxd's B2BUA **{best(b2b)}** (the edge hands pbxd at most 5 new calls a "
+        f"second by design and answers the rest 503 with Retry-After: docs/decisions.md, 'Overload'), REGISTER with "
+        f"digest **{best(regs)}**.",
         "Each call is INVITE, 407, INVITE with digest, 100, 200, ACK, BYE, 200 (no talk time); CPU is process "
         "time of the Kamailio process group and of pbxd over the step (2 cores shared). pbxd has no part in "
         f"Kamailio-routed calls and REGISTERs but imports each call's record; its idle CPU (virtual board, no "
