@@ -85,6 +85,7 @@ def sip_status(edge: SipEdge | None, runtime: Any) -> dict[str, Any]:
         "trunks": [{"name": t.trunk, "state": t.state, "expires_in": t.expires_in} for t in status.trunks],
         "bans": [{"address": b.address, "reason": b.reason, "expires_in": b.expires_in} for b in status.bans],
         "registered": status.registered,
+        "relay": status.relay,       # the media relay for Kamailio-routed calls with a phone behind NAT runs
     }
     side = getattr(runtime, "sip", None)
     if side is not None:

@@ -121,6 +121,7 @@ def test_two_phones_behind_nat_hear_each_other_through_the_relay(box: Pbxd, net:
     # neither phone was told the other's unreachable address: both talk to the box's relay
     assert offer[0] == box_ip and answer[0] == box_ip and offer[1] != anna.nat_rtp and answer[1] != bob.nat_rtp
     assert during == 1
+    assert box.ctl("sip")["relay"] is True                # what `pbxctl sip` and the API show installers
     assert result.ok, result
     record = edge_record(box)
     assert (record["src_name"], record["disposition"], record["hangup_side"]) == ("Anna Remote", "answered", "caller")
