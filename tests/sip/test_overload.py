@@ -58,7 +58,8 @@ def test_a_call_burst_is_refused_cleanly_and_the_box_keeps_serving(box: Pbxd, ne
         log = tmp_path / "burst.log"
         burst = run_sipp("uac_auth_call_or_503.xml", target, uac_ip, free_port(uac_ip), calls=240, rate=60,
                          limit=240, inf=users(tmp_path / "uac.csv", "302"), keys={"rtpport": "9"}, timeout_s=60,
-                         extra=["-s", "301", "-d", "0", "-trace_logs", "-log_file", str(log), "-trace_err", "-error_file", str(tmp_path / "err.log")])
+                         extra=["-s", "301", "-d", "0", "-trace_logs", "-log_file", str(log),
+                                "-trace_err", "-error_file", str(tmp_path / "err.log")])
         refused = log.read_text().count("refused ") if log.exists() else 0
         # every call either went through or was refused (503/486): none failed half-way or hung
         assert burst.counters.get("Failed call", -1) == 0, burst
